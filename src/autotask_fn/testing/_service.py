@@ -1,0 +1,298 @@
+"""The WSGI plumbing shared by the fakes: requests, responses, latency, faults, a request log.
+
+A fake subclasses :class:`FakeService` and implements :meth:`FakeService.handle`. Everything a
+test wants to control the same way on both fakes (latency, injected failures, counting calls)
+lives here, so ``FakeAutotask`` and ``FakeFieldNation`` offer identical controls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import attrs
+import httpx
+
+from autotask_fn._redact import redact_headers, redact_url
+
+StartResponse = Callable[..., Any]
+WSGIEnviron = dict[str, Any]
+
+_REASONS = {
+    200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+    410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
+    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
+@attrs.frozen
+class FakeRequest:
+    """One HTTP request as a fake sees it."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # keys lower-cased
+    body: bytes
+    url: str
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """Return a header by case-insensitive name."""
+        return self.headers.get(name.lower(), default)
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """Return the first value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        """Decode the body as JSON (raises ``ValueError`` when it is not JSON)."""
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+@attrs.define
+class FakeResponse:
+    """A response a fake returns: status, headers and a body (bytes, or JSON-able)."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    def encode(self) -> tuple[bytes, dict[str, str]]:
+        """Return the body bytes and the full header set."""
+        headers = dict(self.headers)
+        if self.body is None:
+            data = b""
+        elif isinstance(self.body, bytes | bytearray):
+            data = bytes(self.body)
+        else:
+            data = json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        headers["Content-Length"] = str(len(data))
+        return data, headers
+
+
+def json_response(body: Any, status: int = 200, **headers: str) -> FakeResponse:
+    """Build a JSON response."""
+    return FakeResponse(status=status, body=body, headers=dict(headers))
+
+
+@attrs.define
+class Fault:
+    """An injected failure: the next ``count`` requests matching ``path`` (and ``method``) fail.
+
+    ``path`` is a case-insensitive regular expression searched in the request path.
+    With ``after_acting`` the fake first does the real work (the write is committed) and only
+    then fails, as a real timeout or 5xx after the server committed would look.
+    ``timeout`` makes the failure an ``httpx.ReadTimeout`` raised inside the transport (in
+    process) instead of an HTTP status; served over a socket it becomes a dropped response.
+    """
+
+    path: str
+    count: int = 1
+    status: int = 500
+    method: str | None = None
+    after_acting: bool = False
+    timeout: bool = False
+    body: Any = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    def matches(self, request: FakeRequest) -> bool:
+        if self.count <= 0:
+            return False
+        if self.method and self.method.upper() != request.method:
+            return False
+        return re.search(self.path, request.path, re.IGNORECASE) is not None
+
+
+@attrs.frozen
+class RecordedRequest:
+    """A request the fake served, with secrets already redacted (safe to print)."""
+
+    method: str
+    path: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    status: int
+    at: float
+
+
+class FakeService:
+    """Base class of the stateful WSGI fakes.
+
+    Subclasses implement :meth:`handle`. The base adds, for every request:
+
+    * ``latency`` seconds of sleep before the request is handled (a test control);
+    * injected :class:`Fault`\\ s (see :meth:`fail_next`);
+    * a log of served requests (:attr:`requests`, :meth:`count_requests`).
+
+    The instance is a WSGI application: use ``httpx.WSGITransport(app=fake)`` in process, or
+    serve it with any WSGI server (``wsgiref`` is enough).
+    """
+
+    #: Default error body used by :meth:`fail_next` when none is given.
+    default_fault_body: Any = None
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._faults: list[Fault] = []
+        self._log: list[RecordedRequest] = []
+        self._lock = threading.RLock()
+
+    # -- test controls -------------------------------------------------------------
+    def fail_next(
+        self,
+        path: str,
+        *,
+        count: int = 1,
+        status: int = 500,
+        method: str | None = None,
+        after_acting: bool = False,
+        timeout: bool = False,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fault:
+        """Make the next ``count`` requests whose path matches ``path`` fail."""
+        fault = Fault(
+            path=path, count=count, status=status, method=method, after_acting=after_acting,
+            timeout=timeout, body=body if body is not None else self.default_fault_body,
+            headers=dict(headers or {}),
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault that has not fired yet."""
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request served so far (a copy), oldest first."""
+        with self._lock:
+            return list(self._log)
+
+    def count_requests(self, method: str | None = None, path: str | None = None) -> int:
+        """Count served requests, optionally by method and by a regex searched in the path."""
+        with self._lock:
+            return sum(
+                1
+                for r in self._log
+                if (method is None or r.method == method.upper())
+                and (path is None or re.search(path, r.path, re.IGNORECASE))
+            )
+
+    def reset_requests(self) -> None:
+        """Empty the request log."""
+        with self._lock:
+            self._log.clear()
+
+    # -- for subclasses ------------------------------------------------------------
+    def handle(self, request: FakeRequest) -> FakeResponse:  # pragma: no cover - abstract
+        """Serve one request. Subclasses must implement this."""
+        raise NotImplementedError
+
+    def fault_response(self, fault: Fault, request: FakeRequest) -> FakeResponse:
+        """The response an injected fault produces (subclasses may shape the body)."""
+        return FakeResponse(status=fault.status, body=fault.body, headers=dict(fault.headers))
+
+    # -- WSGI ----------------------------------------------------------------------
+    def _take_fault(self, request: FakeRequest) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(request):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        request = _request_from_environ(environ)
+        if self.latency > 0:
+            time.sleep(self.latency)
+        fault = self._take_fault(request)
+        if fault is not None and fault.after_acting:
+            self.handle(request)  # the server acts, then the answer is lost
+        if fault is not None and fault.timeout:
+            self._record(request, 0)
+            raise httpx.ReadTimeout("injected timeout (fake)")
+        if fault is not None:
+            response = self.fault_response(fault, request)
+        else:
+            response = self.handle(request)
+        self._record(request, response.status)
+        data, headers = response.encode()
+        reason = _REASONS.get(response.status, "Unknown")
+        start_response(f"{response.status} {reason}", list(headers.items()))
+        return [data]
+
+    def _record(self, request: FakeRequest, status: int) -> None:
+        with self._lock:
+            self._log.append(
+                RecordedRequest(
+                    method=request.method, path=request.path, url=redact_url(request.url),
+                    headers=redact_headers(dict(request.headers)), body=request.body,
+                    status=status, at=time.time(),
+                )
+            )
+
+
+def _request_from_environ(environ: WSGIEnviron) -> FakeRequest:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    path = environ.get("PATH_INFO", "") or "/"
+    if isinstance(path, str):
+        # PEP 3333 hands the path over as latin-1 decoded bytes.
+        path = path.encode("latin-1").decode("utf-8", "replace")
+    qs = environ.get("QUERY_STRING", "")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = headers.get("host") or environ.get("SERVER_NAME", "localhost")
+    url = f"{scheme}://{host}{path}" + (f"?{qs}" if qs else "")
+    return FakeRequest(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path=path,
+        query=parse_qs(qs, keep_blank_values=True),
+        headers=headers,
+        body=body,
+        url=url,
+    )
+
+
+def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0) -> Any:
+    """Serve a WSGI app on a local port in a daemon thread; returns the server.
+
+    ``server.server_address`` gives the bound (host, port); ``server.shutdown()`` stops it.
+    Uses a threading server so concurrent requests really overlap (thread-limit tests).
+    """
+    import socketserver
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class _Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    class _Threading(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    server = make_server(host, port, app, server_class=_Threading, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
