@@ -1,1 +1,46 @@
-"""testing."""
+"""Stateful fakes of Autotask and Field Nation for tests, as WSGI applications.
+
+Use them in your own host's tests the way ``moto`` is used for AWS::
+
+    import httpx
+    from autotask_fn.testing import FakeAutotask, FakeFieldNation
+
+    at = FakeAutotask()
+    http = httpx.Client(transport=httpx.WSGITransport(app=at))
+
+Both fakes share the controls of :class:`autotask_fn.testing._service.FakeService`:
+``latency``, ``fail_next(...)``, ``requests`` and ``count_requests(...)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from autotask_fn.testing._service import FakeRequest, FakeResponse, FakeService, Fault, serve
+
+if TYPE_CHECKING:
+    from autotask_fn.testing.autotask import FakeAutotask
+    from autotask_fn.testing.fieldnation import FakeFieldNation
+
+__all__ = [
+    "FakeAutotask",
+    "FakeFieldNation",
+    "FakeRequest",
+    "FakeResponse",
+    "FakeService",
+    "Fault",
+    "serve",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported lazily so that using one fake does not import the other.
+    if name == "FakeAutotask":
+        from autotask_fn.testing.autotask import FakeAutotask
+
+        return FakeAutotask
+    if name == "FakeFieldNation":
+        from autotask_fn.testing.fieldnation import FakeFieldNation
+
+        return FakeFieldNation
+    raise AttributeError(name)
