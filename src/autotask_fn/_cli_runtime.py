@@ -1,0 +1,202 @@
+"""What the command line builds from configuration: clients, store, settings, service.
+
+Kept apart from :mod:`autotask_fn.cli` so the argument parsing stays small and this part can
+be tested on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import attrs
+import httpx
+
+from autotask_fn._redact import redact_url
+from autotask_fn.config import Config, load_config, open_store
+from autotask_fn.errors import ConfigurationError
+
+#: Paths that are reads even though they are sent as POST.
+_READ_POSTS = ("/query", "/query/count", "/oauth/token")
+
+
+@attrs.define
+class PlannedWrite:
+    """A write the dry-run transport intercepted."""
+
+    method: str
+    url: str
+    body: str
+
+
+class DryRunTransport(httpx.BaseTransport):
+    """Passes reads through and answers writes itself, recording them.
+
+    Autotask writes are answered ``{"itemId": 0}``; Field Nation writes echo the request body
+    with ``id: 0``. Nothing is changed on either service.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.planned: list[PlannedWrite] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.lower()
+        is_write = request.method in {"POST", "PUT", "PATCH", "DELETE"} and not path.endswith(
+            _READ_POSTS
+        )
+        if not is_write:
+            return self.inner.handle_request(request)
+        body = request.read().decode("utf-8", "replace")
+        self.planned.append(PlannedWrite(request.method, redact_url(request.url), body))
+        if "/atservicesrest/" in path:
+            return httpx.Response(200, json={"itemId": 0}, request=request)
+        try:
+            echo = json.loads(body) if body else {}
+        except ValueError:
+            echo = {}
+        if not isinstance(echo, dict):
+            echo = {}
+        echo.setdefault("id", 0)
+        return httpx.Response(200, json=echo, request=request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _ReadOnlyStore:
+    """Store proxy for dry runs: reads go to the real store, writes are dropped."""
+
+    _WRITES = frozenset({
+        "save_link", "delete_link", "enqueue", "complete", "retry_later", "dead_letter",
+        "replay", "discard", "put_intent", "delete_intent",
+    })
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name in self._WRITES:
+            def _dropped(*args: Any, **kwargs: Any) -> Any:
+                if name == "save_link":
+                    return args[0] if args else kwargs.get("link")
+                return True
+            return _dropped
+        return attr
+
+
+@attrs.define
+class Runtime:
+    """Clients, store and service built from a :class:`~autotask_fn.config.Config`."""
+
+    config: Config
+    store: Any
+    autotask: Any = None
+    fieldnation: Any = None
+    transport: DryRunTransport | None = None
+
+    @classmethod
+    def from_args(
+        cls,
+        args: argparse.Namespace,
+        *,
+        need_autotask: bool = True,
+        need_fieldnation: bool = False,
+        dry_run: bool = False,
+    ) -> Runtime:
+        """Load configuration, open the store and build the clients a command needs."""
+        config = load_config(getattr(args, "config", None))
+        store = open_store(config.store_url)
+        transport = DryRunTransport(httpx.HTTPTransport(retries=0)) if dry_run else None
+        runtime = cls(config=config, store=_ReadOnlyStore(store) if dry_run else store,
+                      transport=transport)
+        if need_autotask:
+            runtime.autotask = runtime._autotask_client()
+        if need_fieldnation:
+            runtime.fieldnation = runtime._fieldnation_client()
+        return runtime
+
+    def _http(self) -> httpx.Client | None:
+        return httpx.Client(transport=self.transport, timeout=30.0) if self.transport else None
+
+    def _autotask_client(self) -> Any:
+        from autotask_fn.autotask import AutotaskClient
+
+        creds = self.config.autotask
+        username, secret = creds.require()
+        return AutotaskClient(
+            username, secret, creds.integration_code, base_url=creds.base_url,
+            http_client=self._http(),
+        )
+
+    def _fieldnation_client(self) -> Any:
+        from autotask_fn.fieldnation import FieldNationClient
+
+        creds = self.config.fieldnation
+        client_id, client_secret, username, password = creds.require()
+        return FieldNationClient(
+            client_id, client_secret, username, password,
+            environment=creds.environment, base_url=creds.base_url, http_client=self._http(),
+        )
+
+    def settings(self) -> Any:
+        """The connector settings from the ``[settings]`` table, validated against Autotask."""
+        from autotask_fn.sync import ConnectorSettings
+
+        raw: Mapping[str, Any] = self.config.settings
+        try:
+            settings = ConnectorSettings.from_mapping(raw)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigurationError(f"[settings]: {exc}") from None
+        return settings.validate(self.autotask)
+
+    def service(self) -> Any:
+        """A :class:`~autotask_fn.sync.SyncService` over the configured clients and store."""
+        from autotask_fn.sync import SyncService
+
+        return SyncService(
+            autotask=self.autotask, fieldnation=self.fieldnation, store=self.store,
+            settings=self.settings(),
+        )
+
+    def check(self, out: TextIO) -> bool:
+        """Run the connection test and the settings validation; print one line per check."""
+        ok = True
+        report = self.autotask.check_connection()
+        for result in report.results:
+            mark = "ok  " if result.ok else "FAIL"
+            print(f"[{mark}] {result.name}: {result.detail}", file=out)
+            if not result.ok and result.fix:
+                print(f"       fix: {result.fix}", file=out)
+        ok = ok and report.ok
+        try:
+            self.settings()
+            print("[ok  ] connector settings: every label and id resolves in the tenant", file=out)
+        except ConfigurationError as exc:
+            ok = False
+            print(f"[FAIL] connector settings: {exc}", file=out)
+        if self.fieldnation is not None:
+            try:
+                hooks = self.fieldnation.webhooks.list()
+                print(f"[ok  ] Field Nation credentials: accepted; {len(hooks)} webhook(s) "
+                      "registered", file=out)
+                if not hooks:
+                    print("       fix: register a webhook (Integrations > Webhooks) so "
+                          "changes arrive in near real time; sweeps still work without one",
+                          file=out)
+            except Exception as exc:  # reported as a failed line, never a traceback
+                ok = False
+                print(f"[FAIL] Field Nation credentials: {type(exc).__name__}: {exc}", file=out)
+        return ok
+
+    def print_dry_run(self, out: TextIO) -> None:
+        """List the writes a ``--dry-run`` intercepted."""
+        if self.transport is None:
+            return
+        if not self.transport.planned:
+            print("dry run: no writes would be made", file=out)
+        for w in self.transport.planned:
+            print(f"dry run: would {w.method} {w.url} {w.body}", file=out)
