@@ -1,0 +1,159 @@
+"""The link store for many workers: PostgreSQL through psycopg 3 (``autotask-fn[postgres]``)."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from autotask_fn._redact import REDACTED, redact_text
+from autotask_fn.errors import ConfigurationError
+from autotask_fn.store._sql import ConnectionPool, Cursor, SqlStore
+from autotask_fn.store.errors import StoreError
+
+_SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_KV_PASSWORD_RE = re.compile(r"(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
+
+
+def redact_dsn(dsn: str) -> str:
+    """``dsn`` (URL or ``key=value`` form) with any password replaced by ``[REDACTED]``."""
+    if "://" not in dsn:
+        return _KV_PASSWORD_RE.sub(f"password={REDACTED}", dsn)
+    parts = urlsplit(dsn)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":" + REDACTED
+        netloc = f"{userinfo}@{host}"
+    query = parts.query
+    if query:
+        pairs = [
+            (k, REDACTED if k.lower() == "password" else v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+        ]
+        query = urlencode(pairs, safe="[]")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+class PostgresStore(SqlStore):
+    """The :class:`~autotask_fn.store.base.Store` protocol in a PostgreSQL schema.
+
+    Safe for threads, processes and machines sharing one database: leases take rows with
+    ``SELECT ... FOR UPDATE SKIP LOCKED`` (two workers never lease the same entry), locks are
+    rows with an expiry taken by one atomic upsert, deliveries are de-duplicated by a unique
+    constraint, and migrations on open are serialised by ``pg_advisory_xact_lock``.
+
+    All tables live in ``schema`` (created if missing), so one database can hold several
+    independent stores. Connections come from a small pool of ``min_size`` to ``max_size``
+    psycopg connections. The ``repr`` and every error show the DSN without its password.
+    """
+
+    _dialect: ClassVar = "postgres"
+    _placeholder: ClassVar[str] = "%s"
+    _lease_lock: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "autotask_fn",
+        min_size: int = 1,
+        max_size: int = 4,
+        connect_timeout: float = 10.0,
+        pool_timeout: float = 30.0,
+    ) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ConfigurationError(
+                "PostgresStore needs psycopg 3: pip install 'autotask-fn[postgres]'"
+            ) from exc
+        if not _SCHEMA_RE.match(schema):
+            raise ConfigurationError(
+                f"schema name {schema!r} is not a plain identifier (letters, digits, _)"
+            )
+        self._psycopg: Any = psycopg
+        self._db_errors = (psycopg.Error,)
+        self._dsn = dsn
+        self._secrets = _dsn_secrets(psycopg, dsn)
+        self.schema = schema
+        """The PostgreSQL schema holding the tables."""
+        self._connect_timeout = connect_timeout
+        try:
+            self._pool = ConnectionPool(
+                self._connect,
+                close=_close,
+                healthy=_healthy,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=pool_timeout,
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgresStore: cannot connect to {self.dsn}: "
+                             f"{self._describe(exc)}") from None
+        try:
+            with self._tx() as cur:
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(%s)",
+                    (zlib.crc32(f"autotask_fn.migrate:{schema}".encode()),),
+                )
+                cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                self._migrate(cur)
+        except BaseException:
+            self._pool.close()
+            raise
+
+    @property
+    def dsn(self) -> str:
+        """The DSN with its password replaced by ``[REDACTED]``."""
+        return redact_dsn(self._dsn)
+
+    def _connect(self) -> Any:
+        conn = self._psycopg.connect(
+            self._dsn, autocommit=True, connect_timeout=max(1, int(self._connect_timeout))
+        )
+        conn.execute(f'SET search_path TO "{self.schema}"')
+        return conn
+
+    def _describe(self, exc: BaseException) -> str:
+        return redact_text(f"{type(exc).__name__}: {exc}".strip(), self._secrets)
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Cursor]:
+        with self._pool.connection() as conn:
+            if write:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+            else:
+                with conn.cursor() as cur:
+                    yield cur
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.dsn!r}, schema={self.schema!r})"
+
+
+def _dsn_secrets(psycopg: Any, dsn: str) -> list[str]:
+    try:
+        password = psycopg.conninfo.conninfo_to_dict(dsn).get("password")
+    except psycopg.Error:
+        return []
+    return [password] if password else []
+
+
+def _close(conn: Any) -> None:
+    conn.close()
+
+
+def _healthy(conn: Any) -> bool:
+    return not (conn.closed or conn.broken)
+
+
+__all__ = ["PostgresStore", "redact_dsn"]
