@@ -1,0 +1,144 @@
+"""Settings of the inbound direction: Autotask tickets imported into Field Nation work orders.
+
+:class:`InboundSettings` is the ``inbound`` field of ``ConnectorSettings``. Every field has a
+default that works for a plain ticket import into a draft work order, so a host only sets what
+it needs::
+
+    InboundSettings(
+        publish=True,
+        type_of_work_id=63,
+        pay={"type": "fixed", "base": {"amount": 150, "units": 1}},
+        field_map=(InboundField("SiteCode", custom_field_id=501),
+                   InboundField("GateCode", label="Gate code")),
+        action_map={"Cancelled": "cancel"},
+        webhook_secrets=("a-long-secret-key",),
+        api_resource_id=29682885,
+    )
+
+Webhook secret keys are never rendered in ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from autotask_fn.errors import ConfigurationError
+
+#: The Autotask objects that can be imported (the connector's "Service Object Name").
+ServiceObject = Literal["Tickets", "ServiceCalls", "Projects"]
+
+#: What the action map can do to a work order that is not assigned yet.
+InboundAction = Literal["cancel", "publish", "unpublish"]
+
+_ACTIONS = frozenset({"cancel", "publish", "unpublish"})
+_OBJECTS = frozenset({"Tickets", "ServiceCalls", "Projects"})
+
+
+@attrs.frozen
+class InboundField:
+    """Where one Autotask user-defined field goes on the work order.
+
+    Exactly one of ``custom_field_id`` (a Field Nation custom field, written with its own
+    call) and ``label`` (a ``"<label>: <value>"`` line at the end of the description) is set.
+    """
+
+    udf: str
+    """Name of the Autotask user-defined field (as in ``userDefinedFields[].name``)."""
+    custom_field_id: int | None = None
+    """Field Nation custom field id that receives the value."""
+    label: str | None = None
+    """Label of the description line that receives the value."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.custom_field_id is None) == (self.label is None):
+            raise ConfigurationError(
+                f"InboundField({self.udf!r}): set exactly one of custom_field_id and label"
+            )
+
+
+def _tuple_of_fields(value: Any) -> tuple[InboundField, ...]:
+    return tuple(value)
+
+
+def _secrets(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
+class InboundSettings:
+    """How Autotask records become Field Nation work orders (see module docs)."""
+
+    service_object: ServiceObject = "Tickets"
+    """What the id given to an import means: a ticket (default), a service call (imported
+    through its tickets and company) or a project (through its company and the task named
+    :attr:`project_task_title`)."""
+    project_task_title: str = "Field Nation"
+    """Title of the project task a project import is dispatched against."""
+    publish: bool = False
+    """Publish a new work order right after creating it (otherwise it stays a draft)."""
+    template_id: int | None = None
+    """Field Nation template applied on create."""
+    type_of_work_id: int | None = None
+    """Primary Field Nation type of work set on create."""
+    pay: Mapping[str, Any] | None = None
+    """Field Nation ``pay`` object sent on create, e.g. ``{"type": "fixed", "base": {...}}``."""
+    manager_id: int | None = None
+    """Field Nation user set as the work order manager on create (default: the API user)."""
+    marker_field: str = "externalID"
+    """Ticket field that carries the marker ``[FN:<env>:wo:<id>]``."""
+    schedule_mode: Literal["exact", "between"] = "exact"
+    """Service window built from the ticket due date: ``exact`` (start at the due time) or
+    ``between`` (from the import time until the due time)."""
+    field_map: tuple[InboundField, ...] = attrs.field(
+        default=(), converter=_tuple_of_fields
+    )
+    """User-defined fields to carry over; UDFs not listed are ignored."""
+    action_map: Mapping[str, InboundAction] = attrs.field(factory=dict)
+    """Autotask status label -> action on the work order, applied only before assignment
+    (e.g. ``{"Cancelled": "cancel"}``)."""
+    cancel_reason: str = "Cancelled in Autotask"
+    """Reason sent with a cancel made by the action map."""
+    import_attachments: bool = False
+    """Copy ticket attachments into the work order's documents folder (once each)."""
+    attachment_folder: str = "Documents"
+    """Name of the work order folder that receives imported attachments."""
+    country_map: Mapping[int, str] = attrs.field(factory=dict)
+    """Autotask ``countryID`` -> Field Nation country code."""
+    default_country: str = "US"
+    """Country code used when a location's ``countryID`` is not in :attr:`country_map`."""
+    webhook_secrets: tuple[str, ...] = attrs.field(
+        default=(), converter=_secrets, repr=False
+    )
+    """Secret keys of the TicketWebhooks whose callouts are accepted (several while a key is
+    rotated). Never rendered."""
+    api_resource_id: int | None = None
+    """Resource id of the Autotask API user: callouts caused by it are our own echo."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.service_object not in _OBJECTS:
+            raise ConfigurationError(
+                f"InboundSettings.service_object must be one of {sorted(_OBJECTS)}, "
+                f"not {self.service_object!r}"
+            )
+        bad = {k: v for k, v in self.action_map.items() if v not in _ACTIONS}
+        if bad:
+            raise ConfigurationError(
+                f"InboundSettings.action_map: unknown actions {bad}; use {sorted(_ACTIONS)}"
+            )
+        if not self.marker_field:
+            raise ConfigurationError("InboundSettings.marker_field must name a ticket field")
+
+    def field_for_udf(self, name: str) -> InboundField | None:
+        """The mapping of one user-defined field, if it is mapped."""
+        for field in self.field_map:
+            if field.udf == name:
+                return field
+        return None
+
+
+__all__ = ["InboundAction", "InboundField", "InboundSettings", "ServiceObject"]
