@@ -1,0 +1,220 @@
+"""Request plumbing for the Field Nation client: token placement, retries, errors, stats, logs.
+
+Only *safe* requests are retried (GET/HEAD, and PUT/DELETE which are idempotent on this API),
+on transport errors, 429 (honouring ``Retry-After``, capped) and 5xx. A POST is never repeated
+blindly; the one exception is the expired-token repeat, which is safe because the server
+rejected the request before acting on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
+
+import attrs
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from autotask_fn._redact import redact_text, redact_url
+from autotask_fn.fieldnation.errors import (
+    FieldNationError,
+    FieldNationRateLimitError,
+    FieldNationServerError,
+    FieldNationTransportError,
+    error_from_response,
+    error_message,
+)
+from autotask_fn.fieldnation.tokens import TokenManager
+from autotask_fn.fieldnation.wire import EXPIRED_TOKEN_MARKERS, WireFormat
+
+log = logging.getLogger("autotask_fn.fieldnation")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+Auth = Literal["wire", "bearer", "none"]
+
+
+@attrs.define
+class RequestStats:
+    """Requests sent to Field Nation (token requests included), thread-safe counters."""
+
+    total: int = 0
+    by_method: dict[str, int] = attrs.field(factory=dict)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False, eq=False)
+
+    def record(self, method: str) -> None:
+        """Count one request sent with ``method``."""
+        with self._lock:
+            self.total += 1
+            self.by_method[method] = self.by_method.get(method, 0) + 1
+
+    def reset(self) -> None:
+        """Set every counter back to zero."""
+        with self._lock:
+            self.total = 0
+            self.by_method.clear()
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How safe requests are retried: attempts, exponential backoff, cap on ``Retry-After``."""
+
+    max_retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: the server's ``Retry-After`` or exponential."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, FieldNationRateLimitError) and exc.retry_after is not None:
+            return float(min(exc.retry_after, self.max_retry_after))
+        return float(min(self.backoff * 2.0 ** (state.attempt_number - 1), self.max_backoff))
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, FieldNationTransportError | FieldNationRateLimitError
+                      | FieldNationServerError)
+
+
+def _looks_expired(response: httpx.Response, wire: WireFormat) -> bool:
+    if response.status_code not in wire.expired_token_statuses:
+        return False
+    if response.status_code == 401:
+        return True
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    message, code, details = error_message(body)
+    text = " ".join(filter(None, (message, code, *details))).lower()
+    return any(marker in text for marker in EXPIRED_TOKEN_MARKERS)
+
+
+class HttpCore:
+    """Sends requests for :class:`~autotask_fn.fieldnation.client.FieldNationClient`."""
+
+    def __init__(self, http: httpx.Client, base_url: str, tokens: TokenManager, *,
+                 wire: WireFormat, retry: RetryPolicy, stats: RequestStats,
+                 secrets: tuple[str, ...]) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.wire = wire
+        self.retry = retry
+        self.stats = stats
+        self._secrets = secrets
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path`` (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def is_api_url(self, url: str) -> bool:
+        """Whether ``url`` points at our API host (only then may the token travel with it)."""
+        return httpx.URL(url).host == httpx.URL(self.base_url).host
+
+    # ------------------------------------------------------------------ requests
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                json: Any = None, data: Mapping[str, Any] | None = None,
+                files: Any = None, auth: Auth = "wire") -> httpx.Response:
+        """Send one logical request (with retries for safe methods) and return the 2xx answer."""
+        method = method.upper()
+        if method not in SAFE_METHODS or self.retry.max_retries <= 0:
+            return self._send_authed(method, path, params, json, data, files, auth)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.max_retries + 1),
+            retry=retry_if_exception(_retryable), wait=self.retry.wait,
+            sleep=self.retry.sleep, reraise=True,
+        )
+        return retrying(self._send_authed, method, path, params, json, data, files, auth)
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Like :meth:`request`, returning the decoded JSON body (``None`` when empty)."""
+        response = self.request(method, path, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise FieldNationError("answer is not JSON", response.status_code, method=method,
+                                   url=str(response.request.url)) from None
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, *, auth: Auth = "wire",
+               chunk_size: int = 65536) -> Iterator[Iterator[bytes]]:
+        """Open a streamed response; yields an iterator of byte chunks. Not retried."""
+        token = self.tokens.token() if auth != "none" else None
+        url, headers, params = self._prepare(path, None, token, auth)
+        self.stats.record(method)
+        try:
+            with self.http.stream(method, url, params=params, headers=headers) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise error_from_response(response, method, self._shown(response))
+                yield response.iter_bytes(chunk_size)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, method, url) from None
+
+    # ------------------------------------------------------------------ internals
+
+    def _prepare(self, path: str, params: Mapping[str, Any] | None, token: str | None,
+                 auth: Auth) -> tuple[str, dict[str, str], dict[str, Any]]:
+        url = self.url(path)
+        headers = {"Accept": "application/json"}
+        query = dict(params or {})
+        if token is not None:
+            if auth == "bearer" or self.wire.token_placement == "bearer":  # noqa: S105
+                headers["Authorization"] = f"Bearer {token}"
+            else:
+                query["access_token"] = token
+        return url, headers, query
+
+    def _shown(self, response: httpx.Response) -> str:
+        return redact_url(response.request.url)
+
+    def _transport_error(self, exc: Exception, method: str, url: str) -> FieldNationTransportError:
+        text = redact_text(str(exc), self._secrets)
+        return FieldNationTransportError(f"{type(exc).__name__}: {text}", method=method, url=url)
+
+    def _send_authed(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
+                     data: Mapping[str, Any] | None, files: Any, auth: Auth) -> httpx.Response:
+        renewed = False
+        while True:
+            token = self.tokens.token() if auth != "none" else None
+            response = self._send_once(method, path, params, json, data, files, token, auth)
+            if response.status_code < 400:
+                return response
+            if token is not None and not renewed and _looks_expired(response, self.wire):
+                log.info("Field Nation token rejected as expired; renewing once")
+                self.tokens.invalidate(token)
+                renewed = True
+                continue
+            raise error_from_response(response, method, self._shown(response))
+
+    def _send_once(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
+                   data: Mapping[str, Any] | None, files: Any, token: str | None,
+                   auth: Auth) -> httpx.Response:
+        url, headers, query = self._prepare(path, params, token, auth)
+        if hasattr(files, "get") and files:
+            for item in files.values():  # rewind file objects before a repeat
+                content = item[1] if isinstance(item, tuple) else item
+                if hasattr(content, "seek"):
+                    content.seek(0)
+        self.stats.record(method)
+        started = time.monotonic()
+        try:
+            response = self.http.request(method, url, params=query, headers=headers, json=json,
+                                         data=data, files=files)
+        except httpx.TransportError as exc:
+            log.warning("%s %s failed: %s", method, redact_url(url), type(exc).__name__)
+            raise self._transport_error(exc, method, url) from None
+        log.debug("%s %s -> %s in %.3fs", method, self._shown(response), response.status_code,
+                  time.monotonic() - started)
+        return response
