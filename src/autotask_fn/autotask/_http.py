@@ -1,0 +1,198 @@
+"""Request plumbing: headers, limiter slots, retries, error classification, stats, logging."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import tenacity
+
+from autotask_fn._redact import redact_text, redact_url
+from autotask_fn.autotask.errors import (
+    WRITE_METHODS,
+    AutotaskError,
+    AutotaskRateLimitError,
+    AutotaskServerError,
+    AutotaskThreadLimitError,
+    AutotaskTransportError,
+    classify_response,
+)
+from autotask_fn.autotask.limits import Limiter
+from autotask_fn.autotask.stats import RequestStats
+
+logger = logging.getLogger("autotask_fn.autotask")
+
+#: Never wait longer than this for one Retry-After (a longer wait is the host's decision).
+MAX_RETRY_AFTER = 120.0
+
+
+def error_texts(response: httpx.Response) -> list[str] | None:
+    """The ``errors`` array of an error body, or None when the body has none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key.lower() == "errors" and isinstance(value, list):
+                return [str(v) for v in value]
+    return None
+
+
+class Requester:
+    """Sends one logical request, retrying where that is safe, and classifies failures.
+
+    Idempotent requests (GET, query, PATCH, PUT, DELETE) are retried on transport errors,
+    429/thread-limit answers and 5xx server errors. A POST is retried only when Autotask
+    certainly did not act (connection never made, 429, thread limit); otherwise the error is
+    raised with ``ambiguous=True``.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        headers: Mapping[str, str],
+        secrets: tuple[str, ...],
+        limiter: Limiter,
+        stats: RequestStats,
+        max_retries: int,
+        timeout: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.http = http
+        self.headers = dict(headers)
+        self.secrets = secrets
+        self.limiter = limiter
+        self.stats = stats
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.sleep = sleep
+
+    def _redact(self, text: str) -> str:
+        return redact_text(text, self.secrets)
+
+    # -- one attempt -----------------------------------------------------------------
+    def send_once(
+        self,
+        method: str,
+        url: str,
+        *,
+        entity: str | None,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send exactly one request (counted in stats); transport failures become typed errors."""
+        self.stats.record(method, entity)
+        try:
+            response = self.http.request(
+                method, url, json=json, params=params,
+                headers={**self.headers, **(headers or {})}, timeout=self.timeout,
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise AutotaskTransportError(
+                f"could not connect to Autotask: {type(exc).__name__}: {exc}",
+                entity=entity, method=method, url=url, secrets=self.secrets,
+            ) from None
+        except httpx.TransportError as exc:
+            raise AutotaskTransportError(
+                f"no answer from Autotask: {type(exc).__name__}: {exc}",
+                entity=entity, method=method, url=url, ambiguous=method in WRITE_METHODS,
+                secrets=self.secrets,
+            ) from None
+        logger.debug(
+            "%s %s -> %s", method, self._redact(redact_url(response.request.url)),
+            response.status_code,
+        )
+        return response
+
+    def _attempt(
+        self, method: str, url: str, entity: str | None, endpoint: str | None,
+        json: Any, params: Mapping[str, str] | None,
+    ) -> Any:
+        pause = self.limiter.pause_before_request()
+        if pause > 0:
+            logger.info("pausing %.2f s before %s %s (hourly budget)", pause, method, entity)
+            self.sleep(pause)
+        if endpoint is None:
+            response = self.send_once(method, url, entity=entity, json=json, params=params)
+        else:
+            with self.limiter.slot(endpoint):
+                response = self.send_once(method, url, entity=entity, json=json, params=params)
+        if response.is_success:
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise AutotaskError(
+                    "Autotask answered with a body that is not JSON", response.status_code,
+                    (), entity, method, url, secrets=self.secrets,
+                ) from None
+        raise classify_response(
+            response.status_code, error_texts(response), method=method, url=url, entity=entity,
+            retry_after=response.headers.get("Retry-After"), secrets=self.secrets,
+        )
+
+    # -- with retries ----------------------------------------------------------------
+    def _retryable(self, exc: BaseException, idempotent: bool) -> bool:
+        if isinstance(exc, AutotaskRateLimitError):
+            return True  # refused before acting (thread limit, 429)
+        if isinstance(exc, AutotaskTransportError | AutotaskServerError):
+            return idempotent or not exc.ambiguous
+        return False
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        attempt: int = state.attempt_number
+        if isinstance(exc, AutotaskRateLimitError) and exc.retry_after is not None:
+            return float(min(exc.retry_after, MAX_RETRY_AFTER))
+        if isinstance(exc, AutotaskThreadLimitError):
+            base = 0.2 * (2.0 ** (attempt - 1))
+        else:
+            base = 0.5 * (2.0 ** (attempt - 1))
+        return min(base, 10.0) * (0.5 + random.random())
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        entity: str | None,
+        endpoint: str | None,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send a request with retries; return the decoded JSON body (None when empty)."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method != "POST"
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            logger.warning(
+                "retrying %s %s after %s (attempt %d)", method, entity,
+                type(exc).__name__, state.attempt_number,
+            )
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            retry=tenacity.retry_if_exception(lambda e: self._retryable(e, idempotent)),
+            wait=self._wait,
+            sleep=self.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, url, entity, endpoint, json, params)
+        except AutotaskError as exc:
+            if idempotent and method == "POST":
+                exc.ambiguous = False  # a query POST reads; it cannot have changed anything
+            logger.warning("%s %s failed: %s", method, entity, exc)
+            raise

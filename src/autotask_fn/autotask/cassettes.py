@@ -1,0 +1,49 @@
+"""Record and replay Autotask traffic with vcrpy, with the credentials filtered out.
+
+A host can pin its own integration against its sandbox tenant::
+
+    from autotask_fn.autotask.cassettes import recorder
+
+    with recorder("tests/cassettes").use_cassette("create_ticket.yaml"):
+        client.create("Tickets", {...})
+
+vcrpy is a test dependency: it is imported only when :func:`recorder` is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FILTERED_HEADERS", "recorder"]
+
+#: Request headers removed from every recorded interaction.
+FILTERED_HEADERS = ("Secret", "ApiIntegrationCode", "UserName", "ImpersonationResourceId")
+
+
+def recorder(path: str | Path, *, record_mode: str = "once", **options: Any) -> Any:
+    """A ``vcr.VCR`` writing YAML cassettes under ``path``, credentials filtered out.
+
+    Requests match on method, URI and body. ``record_mode="once"`` records a missing cassette
+    and replays an existing one; use ``"none"`` in CI so nothing is ever recorded there.
+    Extra keyword arguments go to ``vcr.VCR``. The ``user`` query parameter of zone lookups
+    (the API username) is filtered too.
+    """
+    try:
+        import vcr
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "autotask_fn.autotask.cassettes needs vcrpy: pip install 'autotask-fn[test]'"
+        ) from exc
+    settings: dict[str, Any] = {
+        "cassette_library_dir": str(path),
+        "record_mode": record_mode,
+        "match_on": ("method", "uri", "body"),
+        "filter_headers": list(FILTERED_HEADERS)
+        + [h.lower() for h in FILTERED_HEADERS],
+        "filter_query_parameters": [("user", "[FILTERED]")],
+        "decode_compressed_response": True,
+        "serializer": "yaml",
+    }
+    settings.update(options)
+    return vcr.VCR(**settings)

@@ -1,0 +1,156 @@
+"""The connection test run when a connector is saved: it reads, it never writes.
+
+It checks, in order: the zone lookup, the credentials and integration code (one cheap read),
+the hourly request budget, and for each entity the connector uses whether the entity allows
+the needed actions and the API user's security level grants them (``entityInformation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from autotask_fn.autotask.errors import (
+    INTEGRATION_CODE_TEXT,
+    AutotaskAuthError,
+    AutotaskError,
+    AutotaskPermissionError,
+)
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask.client import AutotaskClient
+
+__all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "run_check"]
+
+#: The entities the connector touches and the actions it needs on each.
+DEFAULT_ENTITIES: Mapping[str, tuple[str, ...]] = {
+    "Tickets": ("query", "create", "update"),
+    "TimeEntries": ("query", "create", "update", "delete"),
+    "TicketNotes": ("query", "create"),
+    "TicketCharges": ("query", "create"),
+    "ExpenseReports": ("query", "create"),
+    "ExpenseItems": ("query", "create"),
+    "TicketAttachments": ("query", "create"),
+    "Companies": ("query",),
+    "CompanyLocations": ("query",),
+    "Contacts": ("query",),
+    "Resources": ("query",),
+    "Roles": ("query",),
+    "BillingCodes": ("query",),
+}
+
+#: Above this share of the hourly budget the check warns.
+BUDGET_WARNING = 0.8
+
+FIX_CREDENTIALS = (
+    "Check the API username and secret (Admin > Resources (Users) > the API user > "
+    "Security); the user must have the API User license type."
+)
+FIX_CODE = (
+    "Check the integration code (Admin > Extensions & Integrations > Other Extensions & "
+    "Tools > Integration Center, or Autotask Support), or leave it empty to use the "
+    "distributor's default (AUTOTASK_FN_INTEGRATION_CODE)."
+)
+
+
+@attrs.frozen
+class CheckResult:
+    """One line of the report: ``fix`` says what to change when ``ok`` is False."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+@attrs.frozen
+class ConnectionReport:
+    """The outcome of :meth:`AutotaskClient.check_connection`; ``ok`` when every check passed."""
+
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return all(r.ok for r in self.results)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """The checks that failed."""
+        return [r for r in self.results if not r.ok]
+
+    def __str__(self) -> str:
+        lines = [f"[{'ok' if r.ok else 'FAIL'}] {r.name}: {r.detail}"
+                 + ("" if r.ok or not r.fix else f" -> {r.fix}") for r in self.results]
+        return "\n".join(lines)
+
+
+def run_check(
+    client: AutotaskClient, entities: Mapping[str, Sequence[str]]
+) -> ConnectionReport:
+    """Run the checks (see the module docstring).
+
+    Raises :class:`~autotask_fn.autotask.errors.AutotaskZoneError` when the zone cannot be
+    found (nothing else can be checked); every later problem is a failed :class:`CheckResult`.
+    """
+    results: list[CheckResult] = []
+    zone = client.zone if client._explicit_base is None else None
+    results.append(CheckResult(
+        "zone", True,
+        f"{zone.zone_name} at {zone.url}" if zone else f"base URL given: {client.base_url}",
+    ))
+    try:
+        info = client.threshold()
+    except AutotaskAuthError as exc:
+        code_problem = bool(INTEGRATION_CODE_TEXT.search(" ".join(exc.errors)))
+        results.append(CheckResult(
+            "credentials", code_problem,
+            "accepted" if code_problem else f"refused: {exc.message}",
+            None if code_problem else FIX_CREDENTIALS,
+        ))
+        results.append(CheckResult(
+            "integration code", not code_problem,
+            f"refused: {exc.message}" if code_problem else "not checked (credentials refused)",
+            FIX_CODE if code_problem else None,
+        ))
+        return ConnectionReport(tuple(results))
+    results.append(CheckResult("credentials", True, "accepted"))
+    results.append(CheckResult("integration code", True, "accepted"))
+    results.append(CheckResult(
+        "hourly budget", info.usage < BUDGET_WARNING,
+        f"{info.current_timeframe_request_count} of {info.external_request_threshold} requests "
+        f"used in the last {info.request_threshold_timeframe} min",
+        None if info.usage < BUDGET_WARNING else
+        "Another integration uses most of the tenant's hourly budget: see Admin > Extensions "
+        "& Integrations > API Activity by Hour.",
+    ))
+    for entity, actions in entities.items():
+        results.append(_check_entity(client, entity, actions))
+    return ConnectionReport(tuple(results))
+
+
+def _check_entity(client: AutotaskClient, entity: str, actions: Sequence[str]) -> CheckResult:
+    name = f"access {entity}"
+    try:
+        info = client.entity_information(entity)
+    except AutotaskPermissionError as exc:
+        return CheckResult(name, False, f"no access: {exc.message}",
+                           f"Grant the API user's security level access to {entity}.")
+    except AutotaskError as exc:
+        return CheckResult(name, False, f"could not read entityInformation: {exc.message}",
+                           "Retry later; if it persists contact Autotask Support.")
+    missing_entity = [a for a in actions if not getattr(info, f"can_{a}", False)]
+    missing_user = [a for a in actions
+                    if a not in missing_entity and not getattr(info, f"user_access_for_{a}", False)]
+    if missing_entity:
+        return CheckResult(name, False, f"Autotask does not offer {', '.join(missing_entity)}",
+                           "This Autotask version lacks a feature the connector needs.")
+    if missing_user:
+        return CheckResult(
+            name, False, f"the API user may not {', '.join(missing_user)} {entity}",
+            f"In Admin > Security Levels, allow the API user's level to "
+            f"{', '.join(missing_user)} {entity}.",
+        )
+    return CheckResult(name, True, f"may {', '.join(actions)}")

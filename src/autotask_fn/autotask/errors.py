@@ -1,0 +1,233 @@
+"""The exceptions the Autotask client raises, and the rules that classify an HTTP answer.
+
+Every exception carries what a host needs to react without parsing text: the HTTP ``status``,
+the ``errors`` strings Autotask returned, the ``entity``, the HTTP ``method`` and the ``url``
+(never a secret: header values are not part of any error, and the text is redacted).
+
+``ambiguous`` is True when a write may have been applied although it failed: a timeout or a
+reset after the request was sent, or a non-validation 5xx answer to POST/PATCH/PUT/DELETE.
+The sync layer then looks for its marker before trying again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from autotask_fn._redact import redact_text, redact_url
+from autotask_fn.errors import AutotaskFnError
+
+__all__ = [
+    "AutotaskAuthError",
+    "AutotaskError",
+    "AutotaskNotFoundError",
+    "AutotaskPagingError",
+    "AutotaskPermissionError",
+    "AutotaskPicklistError",
+    "AutotaskQueryError",
+    "AutotaskRateLimitError",
+    "AutotaskServerError",
+    "AutotaskThreadLimitError",
+    "AutotaskTransportError",
+    "AutotaskUnsupportedOperation",
+    "AutotaskValidationError",
+    "AutotaskZoneError",
+    "classify_response",
+]
+
+#: A 500 whose text matches this is a server fault, not a validation message (docs/design.md).
+SERVER_TEXT = re.compile(
+    r"(?i)unexpected error|internal server error|try again|timed? ?out|unavailable"
+)
+#: The thread-limit error (``Itgenatr005``) may arrive with any status.
+THREAD_LIMIT_TEXT = re.compile(r"(?i)itgenatr005|thread threshold")
+#: A bad integration code is an authentication problem whatever the status.
+INTEGRATION_CODE_TEXT = re.compile(r"(?i)integration ?code")
+
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+class AutotaskError(AutotaskFnError):
+    """Base class of every error the Autotask client raises.
+
+    Attributes: ``status`` (HTTP status or None), ``errors`` (the strings Autotask returned),
+    ``entity``, ``method``, ``url`` (redacted) and ``ambiguous``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        errors: Sequence[str] = (),
+        entity: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        *,
+        ambiguous: bool = False,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        secrets = tuple(secrets)
+        self.message = redact_text(message, secrets)
+        self.status = status
+        self.errors = tuple(redact_text(str(e), secrets) for e in errors)
+        self.entity = entity
+        self.method = method
+        self.url = redact_text(redact_url(url), secrets) if url is not None else None
+        self.ambiguous = ambiguous
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        where = " ".join(p for p in (self.method, self.url) if p)
+        if where:
+            parts.append(f"({where}" + (f" -> {self.status})" if self.status else ")"))
+        if self.errors and not all(e in self.message for e in self.errors):
+            parts.append("errors: " + "; ".join(self.errors))
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
+            f"errors={list(self.errors)!r}, entity={self.entity!r}, method={self.method!r}, "
+            f"url={self.url!r}, ambiguous={self.ambiguous!r})"
+        )
+
+
+class AutotaskAuthError(AutotaskError):
+    """401, or a rejected integration code: username, secret or integration code is wrong."""
+
+
+class AutotaskPermissionError(AutotaskError):
+    """403: the API user's security level does not allow this."""
+
+
+class AutotaskNotFoundError(AutotaskError):
+    """404: the route, entity or record does not exist."""
+
+
+class AutotaskValidationError(AutotaskError):
+    """Autotask refused the data (400, or a 500 whose ``errors`` text is a validation message)."""
+
+
+class AutotaskRateLimitError(AutotaskError):
+    """429: the hourly request threshold is exhausted. ``retry_after`` is in seconds, if given."""
+
+    retry_after: float | None = None
+
+
+class AutotaskThreadLimitError(AutotaskRateLimitError):
+    """``Itgenatr005``: too many concurrent requests on one endpoint (3 per endpoint)."""
+
+
+class AutotaskServerError(AutotaskError):
+    """A 5xx that is not a validation message."""
+
+
+class AutotaskTransportError(AutotaskError):
+    """The request never got an HTTP answer (connection refused, timeout, reset)."""
+
+
+class AutotaskZoneError(AutotaskError):
+    """Zone discovery failed. ``hint`` says what to check (see the troubleshooting table)."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        errors: Sequence[str] = (),
+        entity: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        *,
+        hint: str,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        super().__init__(message, status, errors, entity, method, url, secrets=secrets)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} Hint: {self.hint}"
+
+
+class AutotaskUnsupportedOperation(AutotaskError):
+    """The operation does not exist for this entity in Autotask (raised before any request)."""
+
+
+class AutotaskQueryError(AutotaskError, ValueError):
+    """A query cannot be sent as built (e.g. more than one UDF condition)."""
+
+
+class AutotaskPagingError(AutotaskError):
+    """Autotask's paging went wrong (a ``nextPageUrl`` repeated, or pointing to another host)."""
+
+
+class AutotaskPicklistError(AutotaskError, LookupError):
+    """A picklist label or value does not exist for the named field."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        # HTTP-date form: Autotask is not documented to use it; parse it if it appears.
+        from email.utils import parsedate_to_datetime
+
+        try:
+            import time
+
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify_response(
+    status: int,
+    errors: Sequence[str] | None,
+    *,
+    method: str,
+    url: str,
+    entity: str | None,
+    retry_after: str | None = None,
+    secrets: Iterable[str] = (),
+) -> AutotaskError:
+    """Turn a non-2xx answer into the matching :class:`AutotaskError` subclass.
+
+    ``errors`` is the ``errors`` array of the body, or None when the body had none.
+    """
+    texts = list(errors or ())
+    joined = " ".join(texts)
+    method = method.upper()
+    summary = joined or f"HTTP {status}"
+    cls: type[AutotaskError]
+    ambiguous = False
+    if THREAD_LIMIT_TEXT.search(joined):
+        cls, message = AutotaskThreadLimitError, f"Autotask thread limit exceeded: {summary}"
+    elif status == 429:
+        cls, message = AutotaskRateLimitError, f"Autotask request threshold exceeded: {summary}"
+    elif status == 401 or (INTEGRATION_CODE_TEXT.search(joined) and status in (400, 403, 500)):
+        cls = AutotaskAuthError
+        message = f"Autotask rejected the credentials or integration code: {summary}"
+    elif status == 403:
+        cls, message = AutotaskPermissionError, f"Autotask permission denied: {summary}"
+    elif status == 404:
+        cls, message = AutotaskNotFoundError, f"Autotask: not found: {summary}"
+    elif status == 405:
+        cls = AutotaskUnsupportedOperation
+        message = f"Autotask does not support {method} here: {summary}"
+    elif status in (400, 409, 422) or (
+        status == 500 and texts and not SERVER_TEXT.search(joined)
+    ):
+        cls, message = AutotaskValidationError, f"Autotask refused the request: {summary}"
+    elif status >= 500:
+        cls, message = AutotaskServerError, f"Autotask server error: {summary}"
+        ambiguous = method in WRITE_METHODS
+    else:
+        cls, message = AutotaskError, f"Autotask answered HTTP {status}: {summary}"
+    error = cls(
+        message, status, texts, entity, method, url, ambiguous=ambiguous, secrets=secrets
+    )
+    if isinstance(error, AutotaskRateLimitError):
+        error.retry_after = _retry_after(retry_after)
+    return error
