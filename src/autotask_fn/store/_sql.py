@@ -214,12 +214,17 @@ class SqlStore(abc.ABC):
         return f"{type(exc).__name__}: {exc}"
 
     @contextmanager
-    def _tx(self, write: bool = True) -> Iterator[Cursor]:
+    def _driver_errors(self) -> Iterator[None]:
+        """Turn driver errors raised in the block into :class:`StoreError`."""
         try:
-            with self._transaction(write) as cur:
-                yield cur
+            yield
         except self._db_errors as exc:
             raise StoreError(f"{type(self).__name__}: {self._describe(exc)}") from exc
+
+    @contextmanager
+    def _tx(self, write: bool = True) -> Iterator[Cursor]:
+        with self._driver_errors(), self._transaction(write) as cur:
+            yield cur
 
     def _q(self, sql: str) -> str:
         return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)

@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from autotask_fn._redact import REDACTED, redact_text
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.store._sql import ConnectionPool, Cursor, SqlStore
-from autotask_fn.store.errors import StoreError
 
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _KV_PASSWORD_RE = re.compile(r"(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
@@ -83,7 +82,7 @@ class PostgresStore(SqlStore):
         self.schema = schema
         """The PostgreSQL schema holding the tables."""
         self._connect_timeout = connect_timeout
-        try:
+        with self._driver_errors():
             self._pool = ConnectionPool(
                 self._connect,
                 close=_close,
@@ -92,9 +91,6 @@ class PostgresStore(SqlStore):
                 max_size=max_size,
                 timeout=pool_timeout,
             )
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgresStore: cannot connect to {self.dsn}: "
-                             f"{self._describe(exc)}") from None
         try:
             with self._tx() as cur:
                 cur.execute(

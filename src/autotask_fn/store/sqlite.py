@@ -44,15 +44,16 @@ class SqliteStore(SqlStore):
         """The database file, or ``None`` for memory."""
         self._busy_timeout = busy_timeout
         self._synchronous = synchronous.upper()
-        # A private in-memory database lives as long as its one connection.
-        self._pool = ConnectionPool(
-            self._connect,
-            close=sqlite3.Connection.close,
-            healthy=_always,
-            min_size=1,
-            max_size=1 if self.path is None else max_connections,
-            timeout=busy_timeout,
-        )
+        with self._driver_errors():
+            self._pool = ConnectionPool(
+                self._connect,
+                close=sqlite3.Connection.close,
+                healthy=_always,
+                min_size=1,
+                # A private in-memory database lives as long as its one connection.
+                max_size=1 if self.path is None else max_connections,
+                timeout=busy_timeout,
+            )
         try:
             with self._tx() as cur:
                 self._migrate(cur)

@@ -1,0 +1,119 @@
+"""What is particular to each backend: SQLite file settings, PostgreSQL DSN secrecy."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import autotask_fn.store as store_pkg
+from autotask_fn.errors import ConfigurationError
+from autotask_fn.store import SqliteStore, StoreError
+from autotask_fn.store.postgres import PostgresStore, redact_dsn
+
+from .conftest import PG_DSN, require_postgres
+
+
+def test_a_sqlite_file_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "sync.db"
+    with SqliteStore(path) as store:
+        assert store.enqueue("fieldnation", "x", b"1")
+        assert repr(store) == f"SqliteStore({str(path)!r})"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+    with SqliteStore(path) as again:
+        assert not again.enqueue("fieldnation", "x", b"1")
+
+
+def test_an_in_memory_store_is_private_and_shared_by_threads() -> None:
+    a, b = SqliteStore(), SqliteStore()
+    a.put_intent("k", {"v": 1})
+    assert b.get_intent("k") is None
+    seen: list[object] = []
+    t = threading.Thread(target=lambda: seen.append(a.get_intent("k")))
+    t.start()
+    t.join()
+    assert seen == [{"v": 1}]
+    assert repr(a) == "SqliteStore(':memory:')"
+
+
+def test_a_closed_store_refuses_work() -> None:
+    store = SqliteStore()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.get_intent("k")
+
+
+def test_a_file_that_is_not_a_database_raises_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database file at all, just text" * 100)
+    with pytest.raises(StoreError):
+        SqliteStore(path)
+
+
+def test_postgres_store_is_imported_lazily_from_the_package() -> None:
+    assert store_pkg.PostgresStore is PostgresStore
+
+
+@pytest.mark.parametrize(
+    ("dsn", "expected"),
+    [
+        ("postgresql://bob:s3cr3t-pw@db.example:5432/sync",
+         "postgresql://bob:[REDACTED]@db.example:5432/sync"),
+        ("postgresql://bob@db.example/sync?password=s3cr3t-pw&sslmode=require",
+         "postgresql://bob@db.example/sync?password=[REDACTED]&sslmode=require"),
+        ("host=db user=bob password=s3cr3t-pw dbname=sync",
+         "host=db user=bob password=[REDACTED] dbname=sync"),
+        ("host=db password='s3cr3t pw' dbname=sync", "host=db password=[REDACTED] dbname=sync"),
+        ("postgresql://bob@db/sync", "postgresql://bob@db/sync"),
+    ],
+)
+def test_dsn_passwords_are_redacted(dsn: str, expected: str) -> None:
+    assert redact_dsn(dsn) == expected
+
+
+def test_a_bad_schema_name_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="identifier"):
+        PostgresStore(PG_DSN, schema='x"; DROP TABLE links; --')
+
+
+@pytest.mark.postgres
+def test_postgres_repr_and_errors_never_show_the_password() -> None:
+    require_postgres()
+    secret = "Sup3r-s3cret-pw"
+    # Nothing listens on port 1: the connection fails, and the message must not leak.
+    dsn = f"postgresql://postgres:{secret}@127.0.0.1:1/test"
+    with pytest.raises(StoreError) as info:
+        PostgresStore(dsn, connect_timeout=2)
+    text = str(info.value) + repr(info.value.__cause__) + repr(info.value.__context__)
+    assert secret not in text
+    assert "127.0.0.1" in str(info.value)
+
+
+@pytest.mark.postgres
+def test_postgres_repr_hides_the_password(backend_pg_schema: str) -> None:
+    dsn = PG_DSN.replace("postgresql://postgres@", "postgresql://postgres:Sup3r-s3cret-pw@")
+    store = PostgresStore(dsn, schema=backend_pg_schema)
+    try:
+        assert "Sup3r-s3cret-pw" not in repr(store)
+        assert "[REDACTED]" in repr(store) or "@" not in dsn
+        assert store.dsn == redact_dsn(dsn)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def backend_pg_schema() -> Iterator[str]:
+    require_postgres()
+    import secrets
+
+    import psycopg
+
+    schema = f"atfn_test_{secrets.token_hex(6)}"
+    yield schema
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
