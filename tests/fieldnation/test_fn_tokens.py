@@ -49,7 +49,8 @@ def test_password_grant_is_form_encoded_and_token_goes_in_the_query() -> None:
 
 def test_wire_format_switches_to_json_body_and_bearer_header() -> None:
     stub = StubFN(ok_wo)
-    make_client(stub, wire=WireFormat(token_body="json", token_placement="bearer")).get_work_order(7)
+    wire = WireFormat(token_body="json", token_placement="bearer")
+    make_client(stub, wire=wire).get_work_order(7)
 
     assert body(stub.token_requests[0])["grant_type"] == "password"
     (api_req,) = stub.api_requests()
@@ -107,7 +108,8 @@ def test_second_rejection_after_renewal_is_an_auth_error() -> None:
 
 
 def test_a_plain_validation_400_does_not_renew_the_token() -> None:
-    stub = StubFN(lambda r: httpx.Response(400, json={"status": 400, "message": "title is required"}))
+    refusal = {"status": 400, "message": "title is required"}
+    stub = StubFN(lambda r: httpx.Response(400, json=refusal))
     with pytest.raises(Exception, match="title is required"):
         make_client(stub).create_work_order({"title": "x"})
     assert len(stub.token_requests) == 1
