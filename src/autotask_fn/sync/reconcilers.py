@@ -1,0 +1,159 @@
+"""The reconcilers of the first outbound flows: ticket fields, time entries, notes.
+
+The follow-up flows (expenses, charges, files, signatures) add their own
+:class:`~autotask_fn.sync.reconcile.RecordReconciler` subclasses and pass them to
+``SyncService(reconcilers=...)`` (see :func:`default_reconcilers`); the core stays untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from autotask_fn.autotask.errors import AutotaskNotFoundError, AutotaskValidationError
+from autotask_fn.mapping.outbound import MappedRecord
+from autotask_fn.sync.errors import SyncInputError
+from autotask_fn.sync.reconcile import Reconciler, RecordReconciler, WorkOrderContext
+from autotask_fn.sync.reports import Action, Change
+
+__all__ = [
+    "NoteReconciler",
+    "TicketFieldsReconciler",
+    "TimeEntryReconciler",
+    "default_reconcilers",
+]
+
+
+class TicketFieldsReconciler:
+    """Ticket title, description, status, due date and UDFs: one PATCH of the changed fields.
+
+    Diffs are against the last synced Field Nation snapshot in the work order link, so edits
+    made in Autotask are never overwritten by unrelated changes.
+    """
+
+    name = "ticket"
+    kind = "wo"
+
+    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+        """The ticket-relevant snapshot of the work order."""
+        return ctx.service.mapper.snapshot(ctx.work_order)
+
+    def reconcile(self, ctx: WorkOrderContext) -> None:
+        """PATCH what changed since the last snapshot, then store the new snapshot."""
+        prev = ctx.data.get("snapshot")
+        changes = ctx.service.mapper.ticket_changes(prev, ctx.work_order, ctx.settings)
+        wo_id = str(ctx.work_order_id)
+        for reason in changes.skipped:
+            ctx.record(Change(self.kind, wo_id, Action.SKIPPED, "Tickets", ctx.ticket_id,
+                              detail=reason))
+        if changes.fields:
+            try:
+                ctx.service.autotask.update("Tickets", {"id": ctx.ticket_id, **changes.fields})
+            except (AutotaskNotFoundError, AutotaskValidationError) as exc:
+                ctx.ensure_ticket()
+                # The ticket exists but refuses the values: report, do not retry forever.
+                ctx.record(Change(self.kind, wo_id, Action.DIVERGED, "Tickets", ctx.ticket_id,
+                                  fields=tuple(changes.fields),
+                                  detail=("; ".join(exc.errors) or exc.message)[:500]))
+            else:
+                ctx.record(Change(self.kind, wo_id, Action.UPDATED, "Tickets", ctx.ticket_id,
+                                  fields=tuple(changes.fields)))
+        ctx.data["snapshot"] = dict(changes.snapshot)
+
+
+class TimeEntryReconciler(RecordReconciler):
+    """Closed time logs -> TimeEntries (split at UTC midnight; deleted when the log is)."""
+
+    name = "time"
+    kind = "timelog"
+    at_entity = "TimeEntries"
+    can_delete = True
+
+    def marker_field(self, ctx: WorkOrderContext) -> str:
+        """``internalNotes`` unless settings put the marker in ``summaryNotes``."""
+        return ctx.settings.settings.time_entry_marker_field
+
+    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+        """Closed logs with their times and provider e-mail."""
+        mapper = ctx.service.mapper
+        return [
+            [log.id, log.start.isoformat() if log.start else None,
+             log.end.isoformat() if log.end else None, log.time_zone,
+             (log.logged_by.email or "").lower() if log.logged_by else None,
+             log.logged_by.display_name if log.logged_by else None]
+            for log in ctx.work_order.time_logs if mapper.is_closed(log)
+        ]
+
+    def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
+        """One TimeEntry per part of every closed log."""
+        if "desired:timelog" in ctx.cache:
+            cached: list[MappedRecord] = ctx.cache["desired:timelog"]
+            return cached
+        mapper = ctx.service.mapper
+        out: list[MappedRecord] = []
+        logs = [log for log in ctx.work_order.time_logs if mapper.is_closed(log)]
+        if logs:
+            role_id = self.role_id(ctx)
+            for log in logs:
+                email = log.logged_by.email if log.logged_by else None
+                resource_id = ctx.service.resource_for(email, ctx)
+                out.extend(mapper.time_entry_parts(
+                    log, ctx.work_order, env=ctx.env, ticket_id=ctx.ticket_id,
+                    resource_id=resource_id, role_id=role_id, settings=ctx.settings))
+        ctx.cache["desired:timelog"] = out
+        return out
+
+    def role_id(self, ctx: WorkOrderContext) -> int:
+        """The role of time on this ticket: fixed by settings, or the ticket's assigned role
+        (read once, then kept in the work order link)."""
+        settings = ctx.settings.settings
+        if settings.role_policy == "fixed" and settings.role_id is not None:
+            return settings.role_id
+        cached = ctx.data.get("ticket_role_id")
+        if cached is None:
+            ticket = ctx.ticket()
+            if ticket is None:
+                ctx.ensure_ticket()
+            cached = (ticket or {}).get("assignedResourceRoleID") or 0
+            ctx.data["ticket_role_id"] = cached
+        if cached:
+            return int(cached)
+        if settings.role_id is not None:
+            return settings.role_id
+        raise SyncInputError(
+            "role_id", f"ticket {ctx.ticket_id} has no assigned role and no role_id is "
+                       "configured; set ConnectorSettings.role_id")
+
+
+class NoteReconciler(RecordReconciler):
+    """Messages and their replies -> TicketNotes (internal messages stay internal).
+
+    Notes cannot be deleted in Autotask, and a vanished message deletes nothing.
+    """
+
+    name = "notes"
+    kind = "note"
+    at_entity = "TicketNotes"
+    can_delete = False
+
+    def marker_field(self, ctx: WorkOrderContext) -> str:
+        """The note title carries the marker."""
+        return "title"
+
+    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+        """Every message and reply: id, author, text, internal flag."""
+        mapper = ctx.service.mapper
+        return [
+            [fn_id, m.text, m.internal, m.author.display_name if m.author else None]
+            for fn_id, m in mapper.iter_messages(ctx.messages)
+        ]
+
+    def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
+        """One TicketNote per message and reply."""
+        return ctx.service.mapper.notes(ctx.messages, env=ctx.env, ticket_id=ctx.ticket_id,
+                                        settings=ctx.settings)
+
+
+def default_reconcilers() -> list[Reconciler]:
+    """The reconcilers of the first outbound flows, in the order they run."""
+    return [TicketFieldsReconciler(), TimeEntryReconciler(), NoteReconciler()]

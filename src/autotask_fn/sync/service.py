@@ -1,0 +1,470 @@
+"""``SyncService``: webhooks in, a durable inbox, and reconciles of work orders into Autotask.
+
+The flow a host drives::
+
+    svc = SyncService(autotask=at, fieldnation=fn, store=SqliteStore("sync.sqlite3"),
+                      settings=settings)
+    ack = svc.handle_fieldnation_webhook(raw_body, headers)   # verify, de-duplicate, enqueue
+    svc.process_pending()                                     # in a worker: do the queued work
+    svc.sweep()                                               # periodically: changes without events
+
+Events are hints: every event leads to reading the work order's current state and reconciling
+it (:meth:`SyncService.sync_work_order`). A work order whose Field Nation facts did not change
+since its last sync is skipped before any Autotask call.
+
+Settings: pass :class:`~autotask_fn.sync.settings.ValidatedSettings` (from
+``settings.validate(at_client)``), or :class:`~autotask_fn.sync.settings.ConnectorSettings`,
+which are then validated on construction (metadata reads only). A service never runs on
+settings that were never validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from autotask_fn._redact import redact_headers
+from autotask_fn.autotask.errors import AutotaskRateLimitError
+from autotask_fn.errors import AutotaskFnError
+from autotask_fn.fieldnation.errors import FieldNationNotFoundError, FieldNationRateLimitError
+from autotask_fn.fieldnation.webhooks import (
+    FieldNationEvent,
+    WebhookPayloadError,
+    WebhookSignatureError,
+    WebhookVerifier,
+    parse_delivery,
+)
+from autotask_fn.mapping.markers import Markers
+from autotask_fn.mapping.outbound import OutboundMapper
+from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
+from autotask_fn.sync.errors import (
+    NotValidatedError,
+    SyncInputError,
+    TicketGoneError,
+    WorkOrderBusyError,
+)
+from autotask_fn.sync.reconcile import Reconciler, WorkOrderContext, content_hash
+from autotask_fn.sync.reconcilers import default_reconcilers
+from autotask_fn.sync.reports import (
+    Action,
+    Change,
+    ProcessReport,
+    SweepReport,
+    SyncReport,
+    WebhookAck,
+)
+from autotask_fn.sync.settings import ConnectorSettings, ValidatedSettings
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask import AutotaskClient
+    from autotask_fn.fieldnation import FieldNationClient
+    from autotask_fn.fieldnation.models import WorkOrder
+    from autotask_fn.store.base import Store
+
+__all__ = ["SyncService", "WebhookAck", "WorkOrderLinker"]
+
+log = logging.getLogger("autotask_fn.sync")
+
+FIELDNATION = "fieldnation"
+AUTOTASK = "autotask"
+#: Seconds before retrying an entry whose work order another worker holds.
+BUSY_RETRY = 2.0
+
+
+class WorkOrderLinker:
+    """Finds or makes the ticket of a work order that has no link yet (outbound create).
+
+    The core ships no linker (outbound create is a follow-up); a linker returns the new
+    work-order link, or ``None`` to leave the work order unsynced.
+    """
+
+    def link(self, service: SyncService, work_order: WorkOrder) -> Link | None:
+        """Return a saved ``wo`` link for ``work_order`` or ``None``."""
+        return None
+
+
+class SyncService:
+    """Keeps Field Nation work orders and their linked Autotask tickets in sync.
+
+    Args:
+        autotask: an :class:`~autotask_fn.autotask.AutotaskClient`.
+        fieldnation: a :class:`~autotask_fn.fieldnation.FieldNationClient`.
+        store: a :class:`~autotask_fn.store.Store` (``SqliteStore()``, ``PostgresStore(...)``).
+        settings: ``ValidatedSettings``, or ``ConnectorSettings`` validated here.
+        clock: seconds since the epoch (inbox times, leases, backoff).
+        worker_id: this worker's name for leases and locks (default: host, pid, random).
+        scope: override the (Field Nation environment, Autotask tenant) pair; default from
+            ``fieldnation.environment_name`` and ``autotask.zone.ci`` (read on first use).
+        mapper: an :class:`~autotask_fn.mapping.outbound.OutboundMapper` (subclass to customise).
+        reconcilers: the parts kept in sync, in order (default: ticket fields, time, notes).
+        linkers: tried in order for a work order without a link (outbound create).
+    """
+
+    def __init__(
+        self,
+        *,
+        autotask: AutotaskClient,
+        fieldnation: FieldNationClient,
+        store: Store,
+        settings: ConnectorSettings | ValidatedSettings,
+        clock: Callable[[], float] = time.time,
+        worker_id: str | None = None,
+        scope: Scope | None = None,
+        mapper: OutboundMapper | None = None,
+        reconcilers: Sequence[Reconciler] | None = None,
+        linkers: Sequence[WorkOrderLinker] = (),
+    ) -> None:
+        self.autotask = autotask
+        self.fieldnation = fieldnation
+        self.store = store
+        self.clock = clock
+        if isinstance(settings, ConnectorSettings):
+            settings = settings.validate(autotask)
+        if not isinstance(settings, ValidatedSettings):
+            raise NotValidatedError(
+                "SyncService needs ConnectorSettings or the ValidatedSettings returned by "
+                "ConnectorSettings.validate(at_client)")
+        self.validated = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._scope = scope
+        self.mapper = mapper or OutboundMapper()
+        self.reconcilers: list[Reconciler] = list(reconcilers or default_reconcilers())
+        self.linkers = list(linkers)
+        self._resources: dict[str, int | None] = {}
+        self._verifier: WebhookVerifier | None = None
+
+    def __repr__(self) -> str:
+        return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def settings(self) -> ConnectorSettings:
+        """The connector settings (validated; resolved values in :attr:`validated`)."""
+        return self.validated.settings
+
+    @property
+    def scope(self) -> Scope:
+        """The (Field Nation environment, Autotask tenant ``ci``) pair every link belongs to."""
+        if self._scope is None:
+            self._scope = Scope(fn_env=self.fieldnation.environment_name,
+                                at_tenant=int(self.autotask.zone.ci or 0))
+        return self._scope
+
+    @property
+    def markers(self) -> Markers:
+        """Markers of this service's Field Nation environment."""
+        return Markers(self.scope.fn_env)
+
+    # ------------------------------------------------------------------ webhooks
+    def handle_fieldnation_webhook(self, raw_body: bytes, headers: Mapping[str, str]
+                                   ) -> WebhookAck:
+        """Verify, de-duplicate and enqueue a Field Nation delivery; no API call is made.
+
+        Returns the status to answer: 200 (stored, or a duplicate), 401 (bad signature),
+        400 (unreadable), 503 (the store failed: Field Nation retries 5xx). Never raises.
+        """
+        try:
+            if self._verifier is None:
+                self._verifier = WebhookVerifier(self.settings.webhook_secrets, clock=self.clock)
+            self._verifier.verify(raw_body, headers)
+        except WebhookSignatureError as exc:
+            return WebhookAck(401, reason=exc.message)
+        except AutotaskFnError as exc:  # no secret configured: refuse, do not crash the host
+            return WebhookAck(401, reason=str(exc))
+        try:
+            event = parse_delivery(raw_body, headers)
+        except WebhookPayloadError as exc:
+            return WebhookAck(400, reason=exc.message)
+        try:
+            fresh = self.store.enqueue(FIELDNATION, event.delivery_id, bytes(raw_body),
+                                       redact_headers(dict(headers)), now=self.clock())
+        except Exception as exc:  # the host must answer; FN retries a 5xx
+            log.warning("could not store Field Nation delivery: %s", type(exc).__name__)
+            return WebhookAck(503, reason="store unavailable")
+        return WebhookAck(200, duplicate=not fresh)
+
+    def handle_autotask_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> Any:
+        """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import)."""
+        return self._importer().accept_webhook(raw_body, headers)
+
+    def import_ticket(self, ticket_id: int) -> Any:
+        """Create or update the work order of an Autotask ticket (inbound import)."""
+        return self._importer().import_ticket(ticket_id)
+
+    def _importer(self) -> Any:
+        module = importlib.import_module("autotask_fn.sync.inbound")
+        return module.TicketImporter(service=self)
+
+    # ------------------------------------------------------------------ inbox
+    def process_pending(self, limit: int | None = None, *, lease_seconds: float = 60
+                        ) -> ProcessReport:
+        """Work through due inbox entries (at most ``limit``), each under a lease.
+
+        Field Nation entries of one work order leased together are handled by one reconcile.
+        Failures are retried with exponential backoff and jitter; after
+        ``settings.max_attempts`` attempts (or at once for bad input) an entry moves to the
+        dead letters.
+        """
+        totals = {"processed": 0, "succeeded": 0, "retried": 0, "dead": 0}
+        reports: list[SyncReport] = []
+        errors: list[str] = []
+        while limit is None or totals["processed"] < limit:
+            batch_size = 50 if limit is None else min(50, limit - totals["processed"])
+            batch = self.store.lease(self.worker_id, lease_seconds, limit=batch_size,
+                                     now=self.clock())
+            if not batch:
+                break
+            totals["processed"] += len(batch)
+            by_wo: dict[int, list[InboxEntry]] = {}
+            for entry in batch:
+                if entry.source == AUTOTASK:
+                    self._run_entries([entry], _bind(self._importer().process_entry, entry),
+                                      totals, reports, errors)
+                    continue
+                try:
+                    event = parse_delivery(entry.body, entry.headers)
+                except WebhookPayloadError as exc:
+                    self.store.dead_letter(entry.id, self.worker_id, f"unreadable: {exc.message}")
+                    totals["dead"] += 1
+                    errors.append(f"entry {entry.id}: {exc.message}")
+                    continue
+                by_wo.setdefault(event.work_order_id, []).append(entry)
+            for wo_id, entries in by_wo.items():
+                self._run_entries(entries, _bind(self.sync_work_order, wo_id),
+                                  totals, reports, errors)
+        return ProcessReport(reports=tuple(reports), errors=tuple(errors), **totals)
+
+    def _run_entries(self, entries: list[InboxEntry], work: Callable[[], Any],
+                     totals: dict[str, int], reports: list[SyncReport], errors: list[str]) -> None:
+        try:
+            result = work()
+        except Exception as exc:
+            for entry in entries:
+                self._fail(entry, exc, totals, errors)
+            return
+        if isinstance(result, SyncReport):
+            reports.append(result)
+        for entry in entries:
+            self.store.complete(entry.id, self.worker_id)
+            totals["succeeded"] += 1
+
+    def _fail(self, entry: InboxEntry, exc: Exception, totals: dict[str, int],
+              errors: list[str]) -> None:
+        text = f"{type(exc).__name__}: {exc}"[:1000]
+        errors.append(f"entry {entry.id}: {text}")
+        permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
+        if permanent or entry.attempts >= self.settings.max_attempts:
+            self.store.dead_letter(entry.id, self.worker_id, text)
+            totals["dead"] += 1
+            log.warning("inbox entry %s dead-lettered after %s attempt(s): %s", entry.id,
+                        entry.attempts, text)
+            return
+        delay = BUSY_RETRY if isinstance(exc, WorkOrderBusyError) else self.backoff(entry.attempts)
+        hint = getattr(exc, "retry_after", None)
+        if isinstance(exc, AutotaskRateLimitError | FieldNationRateLimitError) and hint:
+            delay = max(delay, float(hint))
+        self.store.retry_later(entry.id, self.worker_id, text, self.clock() + delay)
+        totals["retried"] += 1
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt: exponential in ``attempts``, capped, jittered
+        (between half and all of the step)."""
+        settings = self.settings
+        step = min(settings.backoff_max, settings.backoff_base * 2 ** max(0, attempts - 1))
+        return float(step * random.uniform(0.5, 1.0))
+
+    def dead_letters(self, limit: int = 100) -> list[InboxEntry]:
+        """Entries that failed for good (oldest first)."""
+        return self.store.list_entries(EntryStatus.DEAD, limit=limit)
+
+    def replay(self, entry_id: int) -> bool:
+        """Put a dead (or done) entry back in the inbox, due now with attempts reset."""
+        return self.store.replay(entry_id, now=self.clock())
+
+    def discard(self, entry_id: int) -> bool:
+        """Delete an entry for good (its delivery id stays remembered)."""
+        return self.store.discard(entry_id)
+
+    # ------------------------------------------------------------------ reconcile
+    def handle_event(self, event: FieldNationEvent) -> SyncReport:
+        """Handle one parsed event now: reconcile its work order from current state."""
+        return self.sync_work_order(event.work_order_id)
+
+    def link_work_order(self, work_order_id: int, ticket_id: int, *,
+                        baseline: bool = True) -> Link:
+        """Link a work order to an existing ticket (reads both once).
+
+        With ``baseline`` (default) the work order's current ticket facts count as synced,
+        so only later changes are written to the ticket; without it the first sync writes
+        them all. Time logs and messages always sync. The ticket's assigned role is kept for
+        time entries.
+        """
+        ticket = self.autotask.get("Tickets", ticket_id)
+        if ticket is None:
+            raise SyncInputError("ticket_id", f"Autotask ticket {ticket_id} does not exist")
+        data: dict[str, Any] = {"ticket_role_id": ticket.get("assignedResourceRoleID") or 0}
+        if baseline:
+            wo = self.fieldnation.get_work_order(work_order_id)
+            data["snapshot"] = self.mapper.snapshot(wo)
+        return self.store.save_link(Link(
+            scope=self.scope, kind="wo", fn_id=str(work_order_id), at_entity="Tickets",
+            at_id=ticket_id, work_order_id=work_order_id, data=data))
+
+    def sync_work_order(self, work_order_id: int, *, force: bool = False) -> SyncReport:
+        """Reconcile one work order fully (ticket fields, time entries, notes ...).
+
+        Skipped before any Autotask call when the work order is not linked, is unlinked, or
+        its Field Nation facts did not change since the last sync (``force`` re-checks).
+        Raises :class:`WorkOrderBusyError` when another worker holds the work order.
+        """
+        return self._sync(int(work_order_id), force=force)
+
+    def _settings_hash(self) -> str:
+        # Settings that shape what is written; secrets and retry tuning are left out.
+        ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
+                   "sweep_statuses"}
+        return content_hash(attrs.asdict(
+            self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
+            value_serializer=lambda _i, _a, v: _jsonable(v)))
+
+    def _sync(self, wo_id: int, *, force: bool = False,
+              statuses: Iterable[str] | None = None) -> SyncReport:
+        scope = self.scope
+        key = scoped_key(scope, "wo", wo_id)
+        if not self.store.try_lock(key, self.worker_id, self.settings.lock_ttl, now=self.clock()):
+            raise WorkOrderBusyError(wo_id)
+        try:
+            link = self.store.get_link(scope, "wo", str(wo_id))
+            if link is not None and link.state == LinkState.UNLINKED:
+                return SyncReport(wo_id, link.at_id, skipped="unlinked")
+            try:
+                wo = self.fieldnation.get_work_order(wo_id)
+            except FieldNationNotFoundError:
+                return SyncReport(wo_id, link.at_id if link else None, skipped="not_found")
+            code = wo.status.code if wo.status else None
+            if statuses is not None and code not in set(statuses):
+                return SyncReport(wo_id, link.at_id if link else None, skipped="status")
+            if link is None:
+                for linker in self.linkers:
+                    link = linker.link(self, wo)
+                    if link is not None:
+                        break
+                if link is None:
+                    return SyncReport(wo_id, skipped="not_linked")
+            ctx = WorkOrderContext(service=self, work_order=wo, link=link,
+                                   data=dict(link.data))
+            digest = content_hash([self._settings_hash(),
+                                   *(r.fingerprint(ctx) for r in self.reconcilers)])
+            if not force and link.data.get("fn_hash") == digest:
+                return SyncReport(wo_id, link.at_id, skipped="unchanged")
+            try:
+                for reconciler in self.reconcilers:
+                    try:
+                        reconciler.reconcile(ctx)
+                    finally:
+                        ctx.save()
+            except TicketGoneError:
+                return self._unlink(ctx)
+            ctx.data["fn_hash"] = digest
+            ctx.save()
+            return SyncReport(wo_id, ctx.ticket_id, changes=tuple(ctx.changes))
+        finally:
+            self.store.unlock(key, self.worker_id)
+
+    def _unlink(self, ctx: WorkOrderContext) -> SyncReport:
+        link = self.store.save_link(attrs.evolve(ctx.link, state=LinkState.UNLINKED,
+                                                 data={**ctx.data, "reason": "ticket gone"}))
+        log.warning("work order %s unlinked: ticket %s is gone", ctx.work_order_id, link.at_id)
+        change = Change("wo", str(ctx.work_order_id), Action.UNLINKED, "Tickets", link.at_id,
+                        detail="ticket deleted or merged in Autotask")
+        return SyncReport(ctx.work_order_id, link.at_id, changes=(*ctx.changes, change))
+
+    def sweep(self, *, statuses: Iterable[str] | None = None,
+              changed_since: datetime | float | None = None) -> SweepReport:
+        """Reconcile every linked work order (changes that came without an event).
+
+        A work order whose Field Nation facts are unchanged costs no Autotask call.
+        ``statuses`` (default ``settings.sweep_statuses``) keeps only work orders in those
+        Field Nation status codes; ``changed_since`` (a datetime or Unix seconds) keeps only
+        recently active work orders: those whose link was synced at or after that time.
+        """
+        wanted = statuses if statuses is not None else self.settings.sweep_statuses
+        wanted_set = frozenset(wanted) if wanted is not None else None
+        cutoff = changed_since.timestamp() if isinstance(changed_since, datetime) else changed_since
+        reports: list[SyncReport] = []
+        errors: list[str] = []
+        checked = unchanged = synced = 0
+        for link in self.store.list_links(self.scope, "wo", LinkState.OK):
+            if cutoff is not None and link.updated_at < cutoff:
+                continue
+            checked += 1
+            try:
+                report = self._sync(link.work_order_id, statuses=wanted_set)
+            except Exception as exc:
+                errors.append(f"work order {link.work_order_id}: {type(exc).__name__}: {exc}")
+                continue
+            if report.skipped == "unchanged":
+                unchanged += 1
+            elif report.skipped is None:
+                synced += 1
+            reports.append(report)
+        return SweepReport(checked=checked, unchanged=unchanged, synced=synced,
+                           reports=tuple(reports), errors=tuple(errors))
+
+    # ------------------------------------------------------------------ lookups
+    def resource_for(self, email: str | None, ctx: WorkOrderContext | None = None) -> int:
+        """The Autotask resource of a provider: settings map, then an active Resource with that
+        e-mail (cached), else the default resource. Resources are never created."""
+        settings = self.settings
+        key = (email or "").strip().lower()
+        if key and key in settings.resource_map:
+            return settings.resource_map[key]
+        cached_map: dict[str, Any] = ctx.data.setdefault("resources", {}) if ctx else {}
+        if key and key in cached_map:
+            found: int | None = cached_map[key]
+        elif key and settings.lookup_resources_by_email:
+            if key not in self._resources:
+                from autotask_fn.autotask.query import eq
+
+                rows = list(self.autotask.query("Resources", eq("email", key),
+                                                include_fields=["id", "isActive", "email"]))
+                active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
+                self._resources[key] = min(active) if active else None
+            found = self._resources[key]
+            cached_map[key] = found
+        else:
+            found = None
+        if found:
+            return found
+        if settings.default_resource_id is not None:
+            return settings.default_resource_id
+        raise SyncInputError("resource_map", f"no Autotask resource for provider "
+                                             f"{_mask_email(key)} and no default_resource_id")
+
+
+def _bind(func: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    return lambda: func(arg)
+
+
+def _mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:2]}***@{domain}" if domain else "(no e-mail)"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    return value
