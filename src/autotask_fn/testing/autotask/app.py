@@ -1,0 +1,500 @@
+"""``FakeAutotask``: the WSGI application, request routing and the test helpers."""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from autotask_fn.testing._service import (
+    FakeRequest,
+    FakeResponse,
+    FakeService,
+    StartResponse,
+    WSGIEnviron,
+    _request_from_environ,
+    json_response,
+)
+from autotask_fn.testing.autotask import metadata, rules
+from autotask_fn.testing.autotask.clock import FakeClock
+from autotask_fn.testing.autotask.errors import ApiError, validation
+from autotask_fn.testing.autotask.limits import (
+    HOURLY_LIMIT_TEXT,
+    THREAD_LIMIT_TEXT,
+    SlidingWindow,
+    ThreadGate,
+)
+from autotask_fn.testing.autotask.picklists import UDFS
+from autotask_fn.testing.autotask.query import MAX_PAGE, Query, matches, parse_query, project
+from autotask_fn.testing.autotask.routes import Route, resolve, split_path
+from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
+from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
+from autotask_fn.testing.autotask.webhooks import Callout, Dispatcher
+
+ZONE_FAILED = "Zone information could not be determined"
+#: Status of a thread-limit refusal. The reference gives the text and code (Itgenatr005) and
+#: says it can arrive with a non-429 status; the fake answers 429.
+THREAD_LIMIT_STATUS = 429
+HOURLY_LIMIT_STATUS = 429
+_HIDDEN = {"TicketWebhooks": ("secretKey",)}  # never rendered (the fake's choice: stricter)
+
+
+class FakeAutotask(FakeService):
+    """A stateful in-memory Autotask PSA tenant, served as a WSGI application.
+
+    ``FakeAutotask()`` is a ready tenant: the API user :attr:`USERNAME` / :attr:`SECRET` with
+    integration code :attr:`INTEGRATION_CODE`, zone discovery at :attr:`zone_url`, seeded
+    company/location/contact, resources, roles, billing codes, picklists and Ticket UDFs
+    (ids in :attr:`seed`). Use it with ``httpx.WSGITransport(app=fake)`` or
+    :func:`autotask_fn.testing.serve`.
+    """
+
+    USERNAME = Tenant.USERNAME
+    SECRET = "secret"  # noqa: S105 - the fake tenant's documented test credential
+    INTEGRATION_CODE = "FAKE-INTEGRATION-CODE"
+    CI = 9990001
+    base_url = "https://fake-autotask.test/ATServicesRest/"
+    zone_url = "https://fake-autotask.test/atservicesrest/"
+    default_fault_body = {"errors": ["An unexpected error has occurred. Please try again later."]}
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        clock: FakeClock | None = None,
+        options: TenantOptions | None = None,
+        **option_overrides: Any,
+    ) -> None:
+        super().__init__(latency=latency)
+        self.clock = clock or FakeClock()
+        self.options = options or TenantOptions()
+        self.set_tenant_option(**option_overrides)
+        self._tenant = Tenant(self.clock, self.options)
+        self._gate = ThreadGate()
+        self._hourly = SlidingWindow(3600)
+        self._webhooks = Dispatcher()
+        self.ci = self.CI
+
+    def __repr__(self) -> str:
+        return f"FakeAutotask(base_url={self.base_url!r}, ci={self.ci})"
+
+    # -- seeded data and state helpers -----------------------------------------------
+    @property
+    def seed(self) -> Seed:
+        """Ids of the seeded records (company, location, contact, resources, roles, ...)."""
+        return self._tenant.seed
+
+    @property
+    def api_resource_id(self) -> int:
+        """The resource behind the API user (the ``PersonID`` of API-made changes)."""
+        return self._tenant.seed.api_resource_id
+
+    def set_tenant_option(self, **options: Any) -> None:
+        """Change tenant settings, e.g. ``allow_role_override=True``, ``thread_limit=5``."""
+        for name, value in options.items():
+            if not hasattr(self.options, name):
+                raise TypeError(f"unknown tenant option {name!r}")
+            setattr(self.options, name, value)
+
+    def records(self, entity: str) -> list[dict[str, Any]]:
+        """Copies of every stored record of ``entity`` (root name), ordered by id."""
+        with self._lock:
+            return copy.deepcopy(self._tenant.all(entity))
+
+    def record(self, entity: str, record_id: int) -> dict[str, Any] | None:
+        """A copy of one stored record, or ``None``."""
+        with self._lock:
+            return self._tenant.copy_of(entity, record_id)
+
+    def insert(self, entity: str, fields: dict[str, Any]) -> int:
+        """Store a record without business rules (for seeding tests); returns its id."""
+        with self._lock:
+            return self._tenant.insert(entity, fields)
+
+    def grant_role(self, resource_id: int, role_id: int) -> None:
+        """Let ``resource_id`` work in ``role_id`` (the tenant's resource/role pairs)."""
+        with self._lock:
+            self._tenant.resource_roles.setdefault(resource_id, set()).add(role_id)
+
+    def approve_time_entry(self, entry_id: int, approver_id: int | None = None) -> None:
+        """Approve a time entry for billing, which locks it against API edits."""
+        self._set_fields("TimeEntries", entry_id, billingApprovalDateTime=self._tenant.now(),
+                         billingApprovalResourceID=approver_id or self.seed.ui_resource_id,
+                         billingApprovalLevelMostRecent=1)
+
+    def bill_charge(self, charge_id: int) -> None:
+        """Mark a ticket charge billed (posted to an invoice), which locks it."""
+        self._set_fields("TicketCharges", charge_id, isBilled=True)
+
+    def submit_expense_report(self, report_id: int) -> None:
+        """Submit an expense report as its owner would, locking it and its items."""
+        self._set_fields("ExpenseReports", report_id, submit=True, status=2,
+                         submitDate=self._tenant.now())
+
+    def _set_fields(self, entity: str, record_id: int, **fields: Any) -> None:
+        with self._lock:
+            record = self._tenant.get(entity, record_id)
+            if record is None:
+                raise KeyError(f"{entity} {record_id} does not exist")
+            record.update(fields)
+
+    def attachment_bytes_used(self) -> int:
+        """Attachment bytes uploaded within the current 5-minute window (fake clock)."""
+        return self._tenant.attachment_window.total(self.clock.time())
+
+    def requests_this_hour(self) -> int:
+        """Requests counted against the hourly threshold in the rolling 60 minutes."""
+        return self._hourly.total(self.clock.time())
+
+    def peak_threads(self, endpoint: str) -> int:
+        """The most requests ever in flight at once on ``endpoint`` (an entity name)."""
+        return self._gate.peak(endpoint)
+
+    def webhook_field_id(self, field: str) -> int:
+        """The ``fieldID`` to subscribe a ticket webhook to a Ticket field (e.g. ``status``)."""
+        return ticket_field_id(field)
+
+    def take_callouts(self) -> list[Callout]:
+        """Return and forget the webhook callouts queued so far, oldest first."""
+        with self._lock:
+            out, self._webhooks.outbox = self._webhooks.outbox, []
+            return out
+
+    def ui_create_ticket(self, *, person_id: int | None = None, **fields: Any) -> int:
+        """Create a ticket as a human user in the Autotask UI would (rules and callouts apply)."""
+        with self._lock:
+            spec = self._tenant.spec("Tickets")
+            return self._create(spec, fields, None, person_id or self.seed.ui_resource_id)
+
+    def ui_update_ticket(
+        self, ticket_id: int, *, person_id: int | None = None, **fields: Any
+    ) -> None:
+        """Change a ticket as a human user in the UI would (rules and callouts apply)."""
+        with self._lock:
+            spec = self._tenant.spec("Tickets")
+            self._update(spec, {**fields, "id": ticket_id}, None,
+                         person_id or self.seed.ui_resource_id, replace=False)
+
+    # -- WSGI: thread limit around the base class --------------------------------------
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        endpoint = _endpoint(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+        if endpoint is None:
+            return super().__call__(environ, start_response)
+        if not self._gate.enter(endpoint, self.options.thread_limit):
+            request = _request_from_environ(environ)
+            response = json_response(
+                {"errors": [THREAD_LIMIT_TEXT.format(limit=self.options.thread_limit)]},
+                THREAD_LIMIT_STATUS,
+            )
+            self._record(request, response.status)
+            data, headers = response.encode()
+            start_response(f"{response.status} Too Many Requests", list(headers.items()))
+            return [data]
+        try:
+            return super().__call__(environ, start_response)
+        finally:
+            self._gate.leave(endpoint)
+
+    # -- request handling --------------------------------------------------------------
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """Serve one request (auth, threshold, routing, then the entity operation)."""
+        parts = split_path(request.path)
+        resolved = resolve(request.method, parts) if parts is not None else "404"
+        if resolved == "404":
+            return _errors(404, "The requested resource was not found.")
+        if not isinstance(resolved, str) and resolved[0].action == "zone":
+            return self._zone(request)
+        if not self._authenticated(request):
+            return _errors(401, "Authentication failed: the user name, secret or integration "
+                                "code is not valid.")
+        with self._lock:
+            now = self.clock.time()
+            if self._hourly.total(now) >= self.options.hourly_threshold:
+                return _errors(HOURLY_LIMIT_STATUS, HOURLY_LIMIT_TEXT.format(
+                    limit=self.options.hourly_threshold))
+            self._hourly.add(now)
+            if isinstance(resolved, str):
+                return _errors(405, f"The requested resource does not support http method "
+                                    f"'{request.method}'.")
+            route, params = resolved
+            try:
+                actor = self._actor(request)
+                return self._dispatch(route, params, request, actor)
+            except ApiError as exc:
+                return _errors(exc.status, *exc.messages)
+
+    def _authenticated(self, request: FakeRequest) -> bool:
+        given = (
+            request.header("apiintegrationcode") or "",
+            request.header("username") or "",
+            request.header("secret") or "",
+        )
+        expected = (self.INTEGRATION_CODE, self.USERNAME, self.SECRET)
+        pairs = zip(given, expected, strict=True)
+        return all(hmac.compare_digest(a.encode(), b.encode()) for a, b in pairs)
+
+    def _actor(self, request: FakeRequest) -> int:
+        raw = request.header("impersonationresourceid")
+        if not raw:
+            return self.seed.api_resource_id
+        resource = self._tenant.get("Resources", int(raw)) if raw.strip().isdigit() else None
+        if resource is None or not resource.get("isActive"):
+            raise validation("ImpersonationResourceId does not reference an active resource.")
+        return int(resource["id"])
+
+    def _zone(self, request: FakeRequest) -> FakeResponse:
+        user = request.param("user") or ""
+        if user.casefold() != self.USERNAME.casefold():
+            return _errors(500, ZONE_FAILED)
+        host = _origin(request)
+        return json_response({
+            "zoneName": "Fake Zone", "url": f"{host}/ATServicesRest/", "webUrl": f"{host}/",
+            "ci": self.ci,
+        })
+
+    def _dispatch(
+        self, route: Route, params: dict[str, int], request: FakeRequest, actor: int
+    ) -> FakeResponse:
+        action = route.action
+        if action == "threshold":
+            return json_response({
+                "externalRequestThreshold": self.options.hourly_threshold,
+                "requestThresholdTimeframe": 60,
+                "currentTimeframeRequestCount": self._hourly.total(self.clock.time()),
+            })
+        if action == "version":
+            return json_response({"apiVersions": ["1.0"]})
+        assert route.entity is not None
+        spec = self._tenant.spec(route.entity)
+        parent_id = params.get("parentId")
+        if action in ("get", "child_get"):
+            record = self._tenant.get(spec.name, params["id"])
+            if record is not None and parent_id is not None and spec.parent is not None \
+                    and record.get(spec.parent.field) != parent_id:
+                record = None
+            return json_response({"item": _render(spec, record, full=True) if record else None})
+        if action in ("query", "count", "child_list"):
+            return self._query(spec, action, request, parent_id)
+        if action == "info":
+            return json_response(metadata.entity_information(spec))
+        if action == "fields":
+            return json_response(metadata.field_definitions(spec))
+        if action == "udfs":
+            return json_response(metadata.udf_definitions(spec))
+        if action == "delete":
+            return json_response({"itemId": self._delete(spec, params["id"], parent_id)})
+        body = _json_body(request)
+        if action == "create":
+            return json_response({"itemId": self._create(spec, body, parent_id, actor)})
+        return json_response(
+            {"itemId": self._update(spec, body, parent_id, actor, replace=action == "put")}
+        )
+
+    # -- queries ---------------------------------------------------------------------
+    def _query(
+        self, spec: EntitySpec, action: str, request: FakeRequest, parent_id: int | None
+    ) -> FakeResponse:
+        if action == "child_list":
+            assert spec.parent is not None
+            assert parent_id is not None
+            body: Any = {"filter": [{"op": "eq", "field": spec.parent.field, "value": parent_id}]}
+        elif request.method == "GET":
+            search = request.param("search")
+            if not search:
+                raise validation("Invalid query syntax: the search parameter is required.")
+            body = _loads(search)
+        else:
+            body = _json_body(request)
+        query = parse_query(spec, UDFS.get(spec.name, ()), body)
+        rows = [r for r in self._tenant.all(spec.name) if matches(query.filter, r)]
+        if action == "count":
+            return json_response({"queryCount": len(rows)})
+        return json_response(self._page(spec, query, body, rows, request))
+
+    def _page(
+        self, spec: EntitySpec, query: Query, body: Any, rows: list[dict[str, Any]],
+        request: FakeRequest,
+    ) -> dict[str, Any]:
+        if query.include_fields is not None and len(rows) > MAX_PAGE \
+                and "id" not in {f.lower() for f in query.include_fields}:
+            raise validation("IncludeFields must include id when a query returns more than "
+                             "500 records.")
+        size = query.max_records or MAX_PAGE
+        paging = _loads(request.param("paging") or "{}")
+        if not isinstance(paging, dict):
+            raise validation("Invalid paging parameter.")
+        after, before = paging.get("afterId"), paging.get("beforeId")
+        if isinstance(before, int):
+            earlier = [r for r in rows if r["id"] < before]
+            page = earlier[-size:]
+        else:
+            start = [r for r in rows if r["id"] > after] if isinstance(after, int) else rows
+            page = start[:size]
+        more_after = bool(page) and query.max_records is None and rows[-1]["id"] > page[-1]["id"]
+        more_before = bool(page) and query.max_records is None and rows[0]["id"] < page[0]["id"]
+        base = f"{_origin(request)}/ATServicesRest/V1.0/{spec.name}/query?"
+
+        def link(key: str, value: int) -> str:
+            return base + urlencode({
+                "search": json.dumps(body, separators=(",", ":")),
+                "paging": json.dumps({key: value}, separators=(",", ":")),
+            })
+
+        return {
+            "items": [project(_render(spec, r, full=False), query.include_fields) for r in page],
+            "pageDetails": {
+                "count": len(page),
+                "requestCount": size,
+                "prevPageUrl": link("beforeId", page[0]["id"]) if more_before else None,
+                "nextPageUrl": link("afterId", page[-1]["id"]) if more_after else None,
+            },
+        }
+
+    # -- writes ----------------------------------------------------------------------
+    def _context(
+        self, spec: EntitySpec, actor: int, parent_id: int | None, old: dict[str, Any] | None
+    ) -> rules.Context:
+        return rules.Context(self._tenant, spec, actor, parent_id, old)
+
+    def _check_parent(self, spec: EntitySpec, parent_id: int | None) -> None:
+        if spec.parent is None or parent_id is None:
+            return
+        parent_entity = spec.field(spec.parent.field)
+        assert parent_entity is not None
+        assert parent_entity.reference is not None
+        if self._tenant.get(parent_entity.reference, parent_id) is None:
+            raise ApiError(404, f"{parent_entity.reference} {parent_id} was not found.")
+
+    def _create(
+        self, spec: EntitySpec, body: Any, parent_id: int | None, actor: int
+    ) -> int:
+        self._check_parent(spec, parent_id)
+        write = rules.parse_body(self._tenant, spec, body)
+        record = rules.build_create(
+            self._tenant, spec, write, self._context(spec, actor, parent_id, None)
+        )
+        self._tenant.tables[spec.name][record["id"]] = record
+        self._after_write(spec, None, record, actor)
+        return int(record["id"])
+
+    def _update(
+        self, spec: EntitySpec, body: Any, parent_id: int | None, actor: int, *, replace: bool
+    ) -> int:
+        self._check_parent(spec, parent_id)
+        write = rules.parse_body(self._tenant, spec, body)
+        if write.record_id is None:
+            raise validation("id is required to update an entity.")
+        # An unknown id answers 404 (the reference lists 404 for some not-found item cases).
+        old = self._existing(spec, write.record_id, parent_id)
+        reason = rules.lock_reason(self._tenant, spec, old)
+        if reason:
+            raise validation(reason)
+        record = rules.build_update(
+            write, self._context(spec, actor, parent_id, copy.deepcopy(old)), replace
+        )
+        self._tenant.tables[spec.name][record["id"]] = record
+        self._after_write(spec, old, record, actor)
+        return int(record["id"])
+
+    def _existing(self, spec: EntitySpec, record_id: int, parent_id: int | None) -> dict[str, Any]:
+        old = self._tenant.get(spec.name, record_id)
+        if old is None or (
+            parent_id is not None and spec.parent is not None
+            and old.get(spec.parent.field) != parent_id
+        ):
+            raise ApiError(404, f"{spec.entity_type} {record_id} was not found.")
+        return old
+
+    def _delete(self, spec: EntitySpec, record_id: int, parent_id: int | None) -> int:
+        old = self._existing(spec, record_id, parent_id)
+        reason = rules.lock_reason(self._tenant, spec, old)
+        if reason:
+            raise validation(reason)
+        del self._tenant.tables[spec.name][record_id]
+        if spec.name == "TicketWebhooks":
+            for child in ("TicketWebhookFields", "TicketWebhookExcludedResources"):
+                table = self._tenant.tables[child]
+                for key in [k for k, r in table.items() if r["webhookID"] == record_id]:
+                    del table[key]
+        self._after_write(spec, old, None, self.seed.api_resource_id)
+        return record_id
+
+    def _after_write(
+        self, spec: EntitySpec, old: dict[str, Any] | None, new: dict[str, Any] | None,
+        actor: int,
+    ) -> None:
+        tenant = self._tenant
+        if spec.name == "Tickets" and new is not None:
+            self._webhooks.ticket_event(
+                tenant, "Create" if old is None else "Update", old, new, actor
+            )
+        elif spec.name == "TicketNotes" and new is not None:
+            ticket = tenant.get("Tickets", int(new["ticketID"]))
+            if ticket is not None:
+                ticket["lastActivityDate"] = tenant.now()
+        elif spec.name == "TicketAttachments" and new is not None and old is None:
+            if new["attachmentType"] == "FILE_ATTACHMENT":
+                tenant.attachment_window.add(self.clock.time(), int(new["fileSize"]))
+        elif spec.name == "TicketWebhookFields":
+            hook_id = int((new or old or {})["webhookID"])
+            hook = tenant.get("TicketWebhooks", hook_id)
+            if hook is not None:
+                hook["isReady"] = any(
+                    r.get("isSubscribedField") for r in tenant.all("TicketWebhookFields")
+                    if r["webhookID"] == hook_id
+                )
+
+
+def _endpoint(method: str, path: str) -> str | None:
+    """The thread-limit key of a request: the entity it addresses (zone discovery is exempt).
+
+    Child URLs count against the child entity (``Tickets/1/Notes`` -> ``TicketNotes``): the
+    reference says "per object endpoint" without defining it further.
+    """
+    if isinstance(path, str):
+        path = path.encode("latin-1").decode("utf-8", "replace")
+    parts = split_path(path)
+    if parts is None or len(parts) < 2:
+        return None
+    resolved = resolve(method.upper(), parts)
+    if isinstance(resolved, str):
+        return parts[1].lower()
+    route = resolved[0]
+    if route.action == "zone":
+        return None
+    return route.entity or route.action
+
+
+def _origin(request: FakeRequest) -> str:
+    parts = urlsplit(request.url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _errors(status: int, *messages: str) -> FakeResponse:
+    return json_response({"errors": list(messages)}, status)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ApiError(400, "The request is invalid: malformed JSON.") from None
+
+
+def _json_body(request: FakeRequest) -> Any:
+    if not request.body:
+        raise ApiError(400, "The request is invalid: a JSON body is required.")
+    return _loads(request.body.decode("utf-8", "replace"))
+
+
+def _render(spec: EntitySpec, record: dict[str, Any], *, full: bool) -> dict[str, Any]:
+    """A record as the API returns it (attachment ``data`` only on GET by id)."""
+    out = copy.deepcopy(record)
+    for hidden in _HIDDEN.get(spec.name, ()):
+        out.pop(hidden, None)
+    if spec.name == "TicketAttachments" and not full:
+        out.pop("data", None)
+    return out

@@ -1,0 +1,71 @@
+"""The tenant's usage limits: threads per endpoint, the hourly window, the attachment budget."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+#: The text the real API sends when a thread limit is exceeded (reference §6, code Itgenatr005).
+THREAD_LIMIT_TEXT = (
+    "Thread Threshold Exceeded \u2014 The Autotask API thread threshold of {limit} threads "
+    "has been exceeded. (Itgenatr005)"
+)
+HOURLY_LIMIT_TEXT = (
+    "The API request threshold of {limit} requests per 60 minutes has been exceeded for this "
+    "database; requests are refused until usage drops."
+)
+
+
+class ThreadGate:
+    """Counts requests in flight per endpoint (thread-safe; no sleeping under its lock)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+        self._peak: dict[str, int] = {}
+
+    def enter(self, endpoint: str, limit: int) -> bool:
+        """Take a slot; ``False`` (nothing taken) when ``limit`` are already in flight."""
+        key = endpoint.lower()
+        with self._lock:
+            current = self._in_flight.get(key, 0)
+            if current >= limit:
+                return False
+            self._in_flight[key] = current + 1
+            self._peak[key] = max(self._peak.get(key, 0), current + 1)
+            return True
+
+    def leave(self, endpoint: str) -> None:
+        """Give back a slot taken by :meth:`enter`."""
+        key = endpoint.lower()
+        with self._lock:
+            self._in_flight[key] = max(0, self._in_flight.get(key, 0) - 1)
+
+    def peak(self, endpoint: str) -> int:
+        """The most requests ever admitted at once on ``endpoint``."""
+        with self._lock:
+            return self._peak.get(endpoint.lower(), 0)
+
+
+class SlidingWindow:
+    """Amounts recorded at timestamps, summed over a rolling window of ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._events: deque[tuple[float, int]] = deque()
+        self._lock = threading.Lock()
+
+    def _trim(self, now: float) -> None:
+        while self._events and self._events[0][0] <= now - self.seconds:
+            self._events.popleft()
+
+    def total(self, now: float) -> int:
+        """Sum of the amounts recorded within the window ending at ``now``."""
+        with self._lock:
+            self._trim(now)
+            return sum(amount for _, amount in self._events)
+
+    def add(self, now: float, amount: int = 1) -> None:
+        """Record ``amount`` at ``now``."""
+        with self._lock:
+            self._events.append((now, amount))

@@ -1,0 +1,220 @@
+"""The tenant's state: tables of records, options, seeded ids and the seeding itself."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import attrs
+
+from autotask_fn.testing.autotask import picklists as pl
+from autotask_fn.testing.autotask.clock import FakeClock
+from autotask_fn.testing.autotask.limits import SlidingWindow
+from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
+from autotask_fn.testing.autotask.schema import entity as find_entity
+from autotask_fn.testing.autotask.values import format_datetime
+
+
+@attrs.define
+class TenantOptions:
+    """Tenant settings that change business rules and limits (mutable; see ``set_tenant_option``).
+
+    ``attachment_file_limit``: the reference gives 6-7 MB per file; the fake takes the
+    stricter 6,000,000 bytes of decoded data.
+    """
+
+    allow_time_span_midnight: bool = False
+    allow_role_override: bool = False
+    require_queue_or_resource: bool = True
+    thread_limit: int = 3
+    hourly_threshold: int = 10_000
+    attachment_file_limit: int = 6_000_000
+    attachment_window_bytes: int = 10_000_000
+    attachment_window_seconds: int = 300
+
+
+@attrs.frozen
+class Seed:
+    """Ids of the records every new fake tenant starts with."""
+
+    company_id: int
+    location_id: int
+    contact_id: int
+    api_resource_id: int
+    tech_resource_id: int
+    ui_resource_id: int
+    inactive_resource_id: int
+    role_id: int
+    tech_role_id: int
+    queue_id: int
+    billing_code_id: int
+    expense_billing_code_id: int
+    project_id: int
+    task_id: int
+
+
+class Tenant:
+    """Records by entity and id, plus the counters the API derives numbers from.
+
+    Not thread-safe by itself: the app holds its lock around every use.
+    """
+
+    USERNAME = "api-user@example.com"
+    TECH_EMAIL = "tech@example.com"
+
+    def __init__(self, clock: FakeClock, options: TenantOptions) -> None:
+        self.clock = clock
+        self.options = options
+        self.tables: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in ENTITIES}
+        self.resource_roles: dict[int, set[int]] = {}
+        self._next_id = 29_700_000
+        self._ticket_numbers: dict[str, int] = {}
+        self.attachment_window = SlidingWindow(options.attachment_window_seconds)
+        self.seed = self._seed()
+
+    # -- records -------------------------------------------------------------------
+    def spec(self, entity: str) -> EntitySpec:
+        """The entity spec for a root name (case-insensitive); ``KeyError`` when unknown."""
+        spec = find_entity(entity)
+        if spec is None:
+            raise KeyError(f"unknown entity {entity!r}")
+        return spec
+
+    def new_id(self) -> int:
+        """A fresh id (unique across entities, as a fake's ids need not be dense)."""
+        self._next_id += 1
+        return self._next_id
+
+    def blank(self, spec: EntitySpec) -> dict[str, Any]:
+        """A record with every field null and every UDF null."""
+        record: dict[str, Any] = {f.name: None for f in spec.fields}
+        if spec.has_udfs:
+            record["userDefinedFields"] = [
+                {"name": u.name, "value": None} for u in pl.UDFS.get(spec.name, ())
+            ]
+        return record
+
+    def insert(self, entity: str, fields: dict[str, Any]) -> int:
+        """Store a record as given (no business rules); returns its id."""
+        spec = self.spec(entity)
+        record = self.blank(spec)
+        for key, value in fields.items():
+            field = spec.field(key)
+            if key.lower() == "userdefinedfields":
+                record["userDefinedFields"] = merge_udfs(record.get("userDefinedFields"), value)
+            else:
+                record[field.name if field else key] = value
+        record_id = int(record["id"]) if record.get("id") else self.new_id()
+        record["id"] = record_id
+        self.tables[spec.name][record_id] = record
+        return record_id
+
+    def get(self, entity: str, record_id: int) -> dict[str, Any] | None:
+        """The stored record (not a copy) or ``None``."""
+        return self.tables[self.spec(entity).name].get(record_id)
+
+    def copy_of(self, entity: str, record_id: int) -> dict[str, Any] | None:
+        """A deep copy of a stored record, or ``None``."""
+        record = self.get(entity, record_id)
+        return copy.deepcopy(record) if record is not None else None
+
+    def all(self, entity: str) -> list[dict[str, Any]]:
+        """Stored records of an entity ordered by id (not copies)."""
+        table = self.tables[self.spec(entity).name]
+        return [table[k] for k in sorted(table)]
+
+    def now(self) -> str:
+        """The fake clock as an API datetime string."""
+        return format_datetime(self.clock.now())
+
+    def next_ticket_number(self) -> str:
+        """``T<yyyymmdd>.<nnnn>``, counting per day of the fake clock."""
+        day = self.clock.now().strftime("%Y%m%d")
+        self._ticket_numbers[day] = self._ticket_numbers.get(day, 0) + 1
+        return f"T{day}.{self._ticket_numbers[day]:04d}"
+
+    # -- seeding -------------------------------------------------------------------
+    def _seed(self) -> Seed:
+        now = self.now()
+        role = self.insert("Roles", {"name": "Engineer", "hourlyRate": 120.0,
+                                     "isActive": True, "isSystemRole": False})
+        tech_role = self.insert("Roles", {"name": "Field Technician", "hourlyRate": 95.0,
+                                          "isActive": True, "isSystemRole": False})
+        api = self.insert("Resources", {
+            "firstName": "API", "lastName": "User", "userName": "api-user",
+            "email": self.USERNAME, "isActive": True, "licenseType": 7,
+            "resourceType": "Employee", "userType": 17, "defaultServiceDeskRoleID": role,
+        })
+        tech = self.insert("Resources", {
+            "firstName": "Field", "lastName": "Tech", "userName": "ftech",
+            "email": self.TECH_EMAIL, "isActive": True, "licenseType": 1,
+            "resourceType": "Employee", "userType": 1, "defaultServiceDeskRoleID": tech_role,
+        })
+        ui = self.insert("Resources", {
+            "firstName": "Dana", "lastName": "Dispatcher", "userName": "ddispatch",
+            "email": "dispatcher@example.com", "isActive": True, "licenseType": 1,
+            "resourceType": "Employee", "userType": 1, "defaultServiceDeskRoleID": role,
+        })
+        gone = self.insert("Resources", {
+            "firstName": "Former", "lastName": "Employee", "userName": "former",
+            "email": "former@example.com", "isActive": False, "licenseType": 1,
+            "resourceType": "Employee", "userType": 1, "defaultServiceDeskRoleID": role,
+        })
+        self.resource_roles = {api: {role}, tech: {tech_role, role}, ui: {role}, gone: {role}}
+        company = self.insert("Companies", {
+            "companyName": "Contoso Retail", "companyNumber": "C-0001", "companyType": 1,
+            "ownerResourceID": ui, "phone": "+1 555 0100", "address1": "1 Main Street",
+            "city": "Springfield", "state": "IL", "postalCode": "62701", "countryID": 237,
+            "isActive": True, "createDate": now,
+        })
+        location = self.insert("CompanyLocations", {
+            "companyID": company, "name": "Store 42", "address1": "42 Market Street",
+            "city": "Springfield", "state": "IL", "postalCode": "62704", "countryID": 237,
+            "isActive": True, "isPrimary": True, "isTaxExempt": False,
+        })
+        contact = self.insert("Contacts", {
+            "companyID": company, "companyLocationID": location, "firstName": "Sam",
+            "lastName": "Manager", "emailAddress": "sam.manager@contoso.example",
+            "phone": "+1 555 0142", "isActive": 1, "primaryContact": True, "createDate": now,
+        })
+        billing = self.insert("BillingCodes", {
+            "name": "Field Labor", "description": "Remote and on-site labour",
+            "billingCodeType": 2, "useType": 1, "isActive": True,
+        })
+        expense_code = self.insert("BillingCodes", {
+            "name": "Travel & Materials", "description": "Charge and expense category code",
+            "billingCodeType": 2, "useType": 4, "isActive": True,
+        })
+        project = self.insert("Projects", {
+            "projectName": "Store refresh", "projectNumber": "P20260001", "companyID": company,
+            "projectType": 4, "status": 1, "startDateTime": now, "endDateTime": now,
+            "createDateTime": now, "creatorResourceID": ui,
+        })
+        task = self.insert("Tasks", {
+            "projectID": project, "title": "Install shelving", "status": 1, "taskType": 1,
+            "assignedResourceID": tech, "assignedResourceRoleID": tech_role,
+            "taskNumber": "T-0001", "createDateTime": now, "creatorResourceID": ui,
+        })
+        return Seed(
+            company_id=company, location_id=location, contact_id=contact, api_resource_id=api,
+            tech_resource_id=tech, ui_resource_id=ui, inactive_resource_id=gone,
+            role_id=role, tech_role_id=tech_role, queue_id=pl.QUEUE_FIELD_SERVICES,
+            billing_code_id=billing, expense_billing_code_id=expense_code,
+            project_id=project, task_id=task,
+        )
+
+
+def merge_udfs(current: Any, given: Any) -> list[dict[str, Any]]:
+    """``current`` UDF entries with the named ones in ``given`` replaced (or appended)."""
+    out = [dict(u) for u in current or ()]
+    for item in given or ():
+        name = str(item.get("name", ""))
+        for entry in out:
+            if str(entry["name"]).lower() == name.lower():
+                entry["value"] = item.get("value")
+                break
+        else:
+            out.append({"name": name, "value": item.get("value")})
+    return out
+
+
