@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from autotask_fn.errors import AutotaskFnError
+from autotask_fn.sync.errors import SyncInputError
 from autotask_fn.sync.inbound_settings import InboundSettings
 
 #: field name -> (picklist value as text -> label)
@@ -34,13 +34,15 @@ TITLE_MAX = 255
 WORK_ORDER_PARTS = ("title", "description", "schedule", "location", "contacts", "incident_id")
 
 
-class InboundMappingError(AutotaskFnError):
-    """An Autotask record cannot become a work order; ``field`` names the culprit."""
+class InboundMappingError(SyncInputError):
+    """An Autotask record cannot become a work order; ``field`` names the culprit.
+
+    A :class:`~autotask_fn.sync.errors.SyncInputError`: retrying does not help until the record
+    is fixed in Autotask, so an inbox entry failing with it goes to the dead letters.
+    """
 
     def __init__(self, message: str, *, field: str, entity: str, entity_id: int | None):
-        super().__init__(message)
-        self.field = field
-        """The Autotask field (or setting) that made the import impossible."""
+        super().__init__(field, message)
         self.entity = entity
         """The Autotask entity it belongs to (``Tickets``, ``Companies`` ...)."""
         self.entity_id = entity_id

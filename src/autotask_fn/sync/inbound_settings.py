@@ -20,7 +20,7 @@ Webhook secret keys are never rendered in ``repr``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -133,12 +133,65 @@ class InboundSettings:
         if not self.marker_field:
             raise ConfigurationError("InboundSettings.marker_field must name a ticket field")
 
+    def resolve(self, at_client: Any, name: str) -> tuple[Sequence[Any], Mapping[str, Any]]:
+        """Check these settings against the tenant (``ConnectorSettings.validate`` calls this).
+
+        Reads Tickets field metadata (and UDF definitions when ``field_map`` is set; both come
+        from the client's cache afterwards). Faults are named ``<name>.<setting>``: the marker
+        field must exist, every action-map label must be a ticket status, every mapped UDF
+        must exist. Resolved: ``status_actions`` (status value -> action).
+        """
+        from autotask_fn.sync.errors import SettingsFault
+
+        faults: list[SettingsFault] = []
+        try:
+            fields = {str(_attr(f, "name")): f for f in at_client.fields("Tickets")}
+        except Exception as exc:  # listed with the other faults, never raised alone
+            return [SettingsFault(f"{name}.autotask", f"cannot read Tickets metadata: {exc}")], {}
+        if self.marker_field not in fields:
+            faults.append(SettingsFault(f"{name}.marker_field",
+                                        f"Tickets has no field {self.marker_field!r}"))
+        statuses = {
+            str(_attr(v, "label")).strip().casefold(): str(_attr(v, "value"))
+            for v in (_attr(fields.get("status"), "picklist_values") or ())
+        }
+        status_actions: dict[str, str] = {}
+        for label, action in self.action_map.items():
+            value = statuses.get(label.strip().casefold())
+            if value is None:
+                faults.append(SettingsFault(f"{name}.action_map[{label!r}]",
+                                            f"{label!r} is not an Autotask ticket status"))
+            else:
+                status_actions[value] = action
+        if self.field_map:
+            try:
+                udfs = {str(_attr(f, "name")) for f in at_client.udfs("Tickets")}
+            except Exception as exc:
+                udfs = None
+                faults.append(SettingsFault(f"{name}.autotask",
+                                            f"cannot read Tickets user-defined fields: {exc}"))
+            for field in self.field_map:
+                if udfs is not None and field.udf not in udfs:
+                    faults.append(SettingsFault(f"{name}.field_map[{field.udf!r}]",
+                                                f"Tickets has no user-defined field {field.udf!r}"))
+        if not self.project_task_title.strip():
+            faults.append(SettingsFault(f"{name}.project_task_title", "may not be empty"))
+        return faults, {"status_actions": status_actions}
+
     def field_for_udf(self, name: str) -> InboundField | None:
         """The mapping of one user-defined field, if it is mapped."""
         for field in self.field_map:
             if field.udf == name:
                 return field
         return None
+
+
+def _attr(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
 
 
 __all__ = ["InboundAction", "InboundField", "InboundSettings", "ServiceObject"]

@@ -1,0 +1,708 @@
+"""Inbound: import an Autotask ticket (or service call, or project task) into a Field Nation
+work order, by id or from an Autotask webhook callout.
+
+:class:`TicketImporter` is what ``SyncService.import_ticket``, ``handle_autotask_webhook`` and
+``process_pending`` (for inbox entries with ``source == "autotask"``) delegate to::
+
+    result = TicketImporter(service=svc).import_ticket(ticket_id)
+    result.work_order_id, result.created, result.changes
+
+How an import runs, and why it is safe to repeat:
+
+1. One GET of the ticket. Its marker field (``externalID``) says which work order it already
+   has, even when the store was lost. If the link's last imported snapshot hash equals the
+   ticket's, the import stops here: **one** Autotask call, no write anywhere.
+2. Company, location and contact are read (one call each, only those the ticket names);
+   picklist labels come from the client's metadata cache. The mapper validates everything
+   here, so an error (no address, unknown picklist value) leaves nothing written.
+3. First import: an intent row is stored, then the work order is created (draft unless
+   settings say publish), linked (kind ``wo``, so outbound sync follows with no other step),
+   the marker ``[FN:<env>:wo:<id>]`` is written into the ticket and the intent is dropped.
+   A retry after a crash between those steps adopts the work order it finds by the ticket
+   number in ``incident_id``, so no second work order ever appears.
+4. Later imports send only the parts whose hash changed (one ``PUT``), and record the new
+   hashes in the link.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from autotask_fn.autotask.webhooks import (
+    Callout,
+    CalloutVerifier,
+    WebhookPayloadError,
+    parse_callout,
+)
+from autotask_fn.mapping.inbound import (
+    WORK_ORDER_PARTS,
+    InboundMapper,
+    InboundMappingError,
+    InboundRecord,
+    Picklists,
+    part_hash,
+)
+from autotask_fn.mapping.markers import Marker, find_markers
+from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
+from autotask_fn.sync.errors import SyncError
+from autotask_fn.sync.inbound_settings import InboundSettings
+
+__all__ = [
+    "ImportBusyError",
+    "ImportResult",
+    "InboundImportError",
+    "ProjectTaskNotFoundError",
+    "TicketImporter",
+    "TicketNotFoundError",
+    "TicketNotReadableError",
+]
+
+#: Link kind of a work order <-> ticket link (shared with the outbound sync).
+WO_KIND = "wo"
+#: Link kind of a ticket attachment copied into the work order (never sent back outbound).
+ATTACHMENT_KIND = "at_attachment"
+#: Ticket fields that change without anyone editing the ticket (left out of the snapshot hash).
+VOLATILE_FIELDS = frozenset({
+    "lastActivityDate", "lastActivityPersonType", "lastActivityResourceID",
+    "lastTrackedModificationDateTime", "lastCustomerNotificationDateTime",
+    "lastCustomerVisibleActivityDateTime", "lastActivityPersonID",
+})
+#: Field Nation status names (lower case) in which the action map no longer applies.
+_ASSIGNED_OR_LATER = ("assigned", "work done", "work_done", "approved", "paid", "cancelled",
+                      "deleted", "complete")
+
+
+class InboundImportError(InboundMappingError):
+    """An import cannot be done; ``field`` names the Autotask field (or setting) at fault."""
+
+
+class TicketNotFoundError(InboundImportError):
+    """No ticket (service call, project) with this id exists."""
+
+
+class TicketNotReadableError(InboundImportError):
+    """The API user may not read the record (403, or a line-of-business restriction)."""
+
+
+class ProjectTaskNotFoundError(InboundImportError):
+    """The project has no task with the configured title (``project_task_title``)."""
+
+
+class ImportBusyError(SyncError):
+    """Another worker is importing the same record right now; try again shortly."""
+
+
+@attrs.frozen
+class ImportResult:
+    """What one import did."""
+
+    entity: str
+    """Imported Autotask entity (``Tickets``, ``ServiceCalls``, ``Projects``)."""
+    id: int
+    """Its id."""
+    work_order_id: int | None
+    """The linked work order (``None`` when the action map said not to create one)."""
+    created: bool = False
+    """True when this import created the work order."""
+    changes: tuple[str, ...] = ()
+    """Work order parts written (``title``, ``description``, ``cf:<id>``, ``action:cancel``,
+    ``attachment:<id>`` ...); empty for a no-op import."""
+    recovered: bool = False
+    """True when the link was rebuilt from the ticket marker or an intent (lost store, crash)."""
+    autotask_calls: int | None = None
+    """Autotask requests this import made (when the client counts them)."""
+    fieldnation_calls: int | None = None
+    """Field Nation requests this import made (when the client counts them)."""
+
+    @property
+    def wrote(self) -> bool:
+        """True when anything was written to either side."""
+        return self.created or bool(self.changes)
+
+
+@attrs.define
+class _Loaded:
+    """A fetched source: the record for the mapper and where the link and marker go."""
+
+    record: InboundRecord | None
+    """``None`` when nothing changed since the last import (nothing else was fetched)."""
+    anchor_entity: str
+    anchor: Mapping[str, Any]
+    source_hash: str
+    marker_field: str | None
+    entity: str
+    id: int
+    link: Link | None = None
+
+
+def _stats_total(client: Any) -> int | None:
+    stats = getattr(client, "stats", None)
+    for name in ("total", "requests", "count"):
+        value = getattr(stats, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def _picklists(fields: Iterable[Any]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for info in fields:
+        values = _field(info, "picklist_values") or _field(info, "picklistValues") or ()
+        if not values:
+            continue
+        out[str(_field(info, "name"))] = {
+            str(_field(v, "value")): str(_field(v, "label")) for v in values
+        }
+    return out
+
+
+class TicketImporter:
+    """Creates or updates the work order of one Autotask record (see the module docs).
+
+    Build it from a ``SyncService`` (``TicketImporter(service=svc)``) or from the parts
+    (``autotask``, ``fieldnation``, ``store``, ``scope``, ``settings``). ``mapper`` replaces
+    the default :class:`InboundMapper` (subclass it to change one mapping).
+    """
+
+    def __init__(
+        self,
+        service: Any = None,
+        *,
+        autotask: Any = None,
+        fieldnation: Any = None,
+        store: Store | None = None,
+        scope: Scope | None = None,
+        settings: InboundSettings | None = None,
+        mapper: InboundMapper | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.autotask: Any = (
+            autotask if autotask is not None else getattr(service, "autotask", None)
+        )
+        self.fieldnation: Any = (
+            fieldnation if fieldnation is not None else getattr(service, "fieldnation", None)
+        )
+        found_store = store if store is not None else getattr(service, "store", None)
+        if self.autotask is None or self.fieldnation is None or found_store is None:
+            raise TypeError("TicketImporter needs a service or autotask, fieldnation and store")
+        self.store: Store = found_store
+        self.settings = settings if settings is not None else _inbound_settings(service)
+        self._field_lengths = getattr(getattr(service, "settings", None), "field_lengths", {})
+        self.scope = scope if scope is not None else _scope(service, self.autotask,
+                                                            self.fieldnation)
+        self.mapper = mapper or getattr(service, "inbound_mapper", None) or InboundMapper(
+            self.settings)
+        svc_clock = getattr(service, "clock", None)
+        self.clock: Callable[[], float] = clock or (svc_clock if callable(svc_clock)
+                                                    else time.time)
+        self._owner = f"inbound-{uuid.uuid4().hex[:12]}"
+
+    # ------------------------------------------------------------------ public entry points
+    def import_ticket(self, ticket_id: int) -> ImportResult:
+        """Import the configured service object with this id (a ticket unless
+        ``InboundSettings.service_object`` says ServiceCalls or Projects)."""
+        kind = self.settings.service_object
+        if kind == "ServiceCalls":
+            return self.import_service_call(ticket_id)
+        if kind == "Projects":
+            return self.import_project(ticket_id)
+        return self._run("Tickets", int(ticket_id), self._load_ticket)
+
+    def import_service_call(self, service_call_id: int) -> ImportResult:
+        """Import a service call: its tickets (the first one is linked) and its company."""
+        return self._run("ServiceCalls", int(service_call_id), self._load_service_call)
+
+    def import_project(self, project_id: int) -> ImportResult:
+        """Import a project through its company and the task named ``project_task_title``."""
+        return self._run("Projects", int(project_id), self._load_project)
+
+    def accept_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> Any:
+        """Verify, filter and enqueue one Autotask callout; no API call (answers fast).
+
+        Raises :class:`~autotask_fn.autotask.webhooks.WebhookUnsignedError` /
+        :class:`~autotask_fn.autotask.webhooks.WebhookSignatureError` for unsigned or
+        tampered callouts. Returns the sync core's ``WebhookAck``.
+        """
+        CalloutVerifier(self.settings.webhook_secrets).verify(raw_body, headers)
+        callout = parse_callout(raw_body)
+        reason = self.ignore_reason(callout)
+        if reason is not None:
+            return _ack(202, accepted=False, duplicate=False, reason=reason)
+        fresh = self.store.enqueue("autotask", callout.delivery_id, raw_body,
+                                   {"content-type": "application/json"}, now=self.clock())
+        if not fresh:
+            return _ack(200, accepted=False, duplicate=True, reason="duplicate callout")
+        return _ack(202, accepted=True, duplicate=False, reason=None)
+
+    def ignore_reason(self, callout: Callout) -> str | None:
+        """Why a (verified) callout needs no import, or ``None`` when it does."""
+        me = self.settings.api_resource_id
+        if me is not None and callout.person_id == me:
+            return "echo: caused by our own API resource"
+        if callout.entity_type.lower() not in ("ticket", "tickets"):
+            return f"not a ticket callout ({callout.entity_type})"
+        if callout.action.lower() not in ("create", "update"):
+            return f"{callout.action} callouts are not imported"
+        return None
+
+    def process_entry(self, entry: InboxEntry) -> ImportResult | None:
+        """Do the import an inbox entry (``source == "autotask"``) asks for.
+
+        Returns ``None`` for an entry that needs no import. Raises what the import raises;
+        :class:`InboundImportError` is a ``SyncInputError`` (retrying will not help).
+        """
+        try:
+            callout = parse_callout(entry.body)
+        except WebhookPayloadError:
+            raise
+        if self.ignore_reason(callout) is not None:
+            return None
+        return self._run("Tickets", callout.entity_id, self._load_ticket)
+
+    # ------------------------------------------------------------------ the import
+    def _run(self, entity: str, source_id: int,
+             load: Callable[[int], _Loaded]) -> ImportResult:
+        lock_key = scoped_key(self.scope, "inbound", entity, source_id)
+        if not self.store.try_lock(lock_key, self._owner, 300.0, now=self.clock()):
+            raise ImportBusyError(f"{entity} {source_id} is being imported by another worker")
+        at0, fn0 = _stats_total(self.autotask), _stats_total(self.fieldnation)
+        try:
+            result = self._import(entity, source_id, load)
+        finally:
+            self.store.unlock(lock_key, self._owner)
+        at1, fn1 = _stats_total(self.autotask), _stats_total(self.fieldnation)
+        return attrs.evolve(
+            result,
+            autotask_calls=None if at0 is None or at1 is None else at1 - at0,
+            fieldnation_calls=None if fn0 is None or fn1 is None else fn1 - fn0,
+        )
+
+    def _import(self, entity: str, source_id: int,
+                load: Callable[[int], _Loaded]) -> ImportResult:
+        loaded = load(source_id)
+        link = loaded.link
+        if loaded.record is None:  # nothing changed since the last import
+            return ImportResult(entity, source_id, link.work_order_id if link else None)
+        recovered = False
+        if link is None:
+            link = self._recover_link(loaded)
+            recovered = link is not None
+        parts = self.mapper.parts(loaded.record, now=datetime.fromtimestamp(self.clock(), UTC))
+        action = self.mapper.action(loaded.record)
+        if link is None:
+            if action == "cancel":
+                return ImportResult(entity, source_id, None)
+            return self._create(loaded, parts, action)
+        return self._update(loaded, link, parts, action, recovered)
+
+    def _create(self, loaded: _Loaded, parts: Mapping[str, Any],
+                action: str | None) -> ImportResult:
+        intent_key = self._intent_key(loaded.entity, loaded.id)
+        self.store.put_intent(intent_key, {
+            "op": "create_work_order", "entity": loaded.entity, "id": loaded.id,
+            "incident_id": parts.get("incident_id"), "at": self.clock(),
+        })
+        payload = self.mapper.create_payload(parts)
+        custom = _custom_fields(parts)
+        if custom:
+            payload["custom_fields"] = custom
+        wo = self.fieldnation.create_work_order(payload)
+        wo_id = int(wo.id)
+        changes = ["create"]
+        link = self._save_link(loaded, wo_id, parts, previous=None)
+        if self.settings.publish or action == "publish":
+            self.fieldnation.publish(wo_id)
+            changes.append("action:publish")
+        self._write_marker(loaded, wo_id)
+        self.store.delete_intent(intent_key)
+        changes.extend(self._import_attachments(loaded, link))
+        return ImportResult(loaded.entity, loaded.id, wo_id, created=True,
+                            changes=tuple(changes))
+
+    def _update(self, loaded: _Loaded, link: Link, parts: Mapping[str, Any],
+                action: str | None, recovered: bool) -> ImportResult:
+        wo_id = link.work_order_id
+        previous = dict(link.data.get("inbound", {}).get("parts", {}))
+        changed = self.mapper.changed_parts(parts, previous)
+        changed.pop("contacts", None)  # Field Nation appends contacts: sent on create only
+        payload = {k: v for k, v in changed.items() if k in WORK_ORDER_PARTS}
+        custom = _custom_fields(changed)
+        if custom:
+            payload["custom_fields"] = custom
+        changes: list[str] = []
+        if (action is not None and link.data.get("inbound", {}).get("action") != action
+                and self._apply_action(wo_id, action)):
+            changes.append(f"action:{action}")
+            payload = {}  # a cancelled work order takes no edits
+        if payload:
+            self.fieldnation.update_work_order(wo_id, payload)
+            changes.extend(sorted(changed))
+        link = self._save_link(loaded, wo_id, parts, previous=link,
+                               action=action if changes and action else None)
+        self._write_marker(loaded, wo_id)
+        self.store.delete_intent(self._intent_key(loaded.entity, loaded.id))
+        changes.extend(self._import_attachments(loaded, link))
+        return ImportResult(loaded.entity, loaded.id, wo_id, changes=tuple(changes),
+                            recovered=recovered)
+
+    def _apply_action(self, wo_id: int, action: str) -> bool:
+        """Apply an action-map action if the work order is not assigned yet."""
+        wo = self.fieldnation.get_work_order(wo_id)
+        status = wo.status
+        name = " ".join(str(getattr(status, n, "") or "") for n in ("name", "code")).lower()
+        if getattr(wo, "assignee", None) is not None or any(s in name
+                                                            for s in _ASSIGNED_OR_LATER):
+            return False
+        if action == "cancel":
+            self.fieldnation.cancel_work_order(wo_id, self.settings.cancel_reason)
+        elif action == "publish" and "draft" in name:
+            self.fieldnation.publish(wo_id)
+        elif action == "unpublish" and "published" in name:
+            self.fieldnation.unpublish(wo_id)
+        else:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ links and markers
+    def _intent_key(self, entity: str, source_id: int) -> str:
+        return scoped_key(self.scope, "inbound", entity, source_id)
+
+    def _save_link(self, loaded: _Loaded, wo_id: int, parts: Mapping[str, Any], *,
+                   previous: Link | None, action: str | None = None) -> Link:
+        base = dict(previous.data) if previous is not None else {}
+        old = dict(base.get("inbound", {}))
+        inbound = {
+            "source": {"entity": loaded.entity, "id": loaded.id},
+            "source_hash": loaded.source_hash,
+            "parts": self.mapper.part_hashes(parts),
+            "action": action if action is not None else old.get("action"),
+        }
+        base["inbound"] = inbound
+        link = Link(
+            scope=self.scope, kind=WO_KIND, fn_id=str(wo_id), at_entity=loaded.anchor_entity,
+            at_id=int(loaded.anchor["id"]), work_order_id=wo_id,
+            content_hash=previous.content_hash if previous is not None else "",
+            state=previous.state if previous is not None else LinkState.OK,
+            data=base,
+        )
+        return self.store.save_link(link)
+
+    def marker(self, wo_id: int) -> Marker:
+        """The marker naming a work order, as written into the ticket."""
+        return Marker(self.scope.fn_env, WO_KIND, str(wo_id))
+
+    def _marker_wo_id(self, loaded: _Loaded) -> int | None:
+        if loaded.marker_field is None:
+            return None
+        text = loaded.anchor.get(loaded.marker_field)
+        for marker in find_markers(text, env=self.scope.fn_env, kind=WO_KIND):
+            try:
+                return int(marker.id)
+            except ValueError:
+                continue
+        return None
+
+    def _write_marker(self, loaded: _Loaded, wo_id: int) -> None:
+        field = loaded.marker_field
+        if field is None:
+            return
+        marker = self.marker(wo_id)
+        current = str(loaded.anchor.get(field) or "")
+        if marker.in_text(current):
+            return
+        others = [m.text for m in find_markers(current, env=self.scope.fn_env, kind=WO_KIND)]
+        for text in others:
+            current = current.replace(text, "")
+        current = " ".join(current.split())
+        limit = self._field_lengths.get(f"Tickets.{field}") or 50
+        value = f"{current} {marker.text}" if current else marker.text
+        if len(value) > limit:
+            value = marker.text
+        self.autotask.update(loaded.anchor_entity, {"id": int(loaded.anchor["id"]), field: value})
+
+    def _recover_link(self, loaded: _Loaded) -> Link | None:
+        """Find the work order of a record whose link is missing: marker, then intent."""
+        wo_id = self._marker_wo_id(loaded)
+        if wo_id is None:
+            intent = self.store.get_intent(self._intent_key(loaded.entity, loaded.id))
+            if intent is None:
+                return None
+            wo_id = self._find_by_incident(str(intent.get("incident_id") or ""))
+            if wo_id is None:
+                return None
+        else:
+            try:
+                self.fieldnation.get_work_order(wo_id, columns=["id"])
+            except Exception as exc:  # the marked work order is gone: import afresh
+                if "notfound" in type(exc).__name__.lower():
+                    return None
+                raise
+        return Link(scope=self.scope, kind=WO_KIND, fn_id=str(wo_id),
+                    at_entity=loaded.anchor_entity, at_id=int(loaded.anchor["id"]),
+                    work_order_id=wo_id, data={})
+
+    def _find_by_incident(self, incident_id: str) -> int | None:
+        if not incident_id:
+            return None
+        found = [int(wo.id) for wo in
+                 self.fieldnation.iter_work_orders({"incident_id": incident_id})
+                 if wo.incident_id == incident_id]
+        return min(found) if found else None
+
+    # ------------------------------------------------------------------ attachments
+    def _import_attachments(self, loaded: _Loaded, link: Link) -> list[str]:
+        if not self.settings.import_attachments or loaded.anchor_entity != "Tickets":
+            return []
+        from autotask_fn.autotask.query import eq
+
+        ticket_id = int(loaded.anchor["id"])
+        rows = list(self.autotask.query("TicketAttachments", eq("parentID", ticket_id)))
+        todo = []
+        for row in rows:
+            if str(row.get("attachmentType") or "FILE_ATTACHMENT") != "FILE_ATTACHMENT":
+                continue
+            if any(True for _ in find_markers(str(row.get("title") or ""))):
+                continue  # a file we sent to Autotask ourselves
+            if self.store.find_link_by_autotask(self.scope, ATTACHMENT_KIND,
+                                                "TicketAttachments", int(row["id"])):
+                continue
+            todo.append(row)
+        if not todo:
+            return []
+        folder_id = self._documents_folder(link.work_order_id)
+        changes = []
+        for row in todo:
+            full = row if row.get("data") else self.autotask.get("TicketAttachments",
+                                                                 int(row["id"]))
+            content = _decode(full.get("data") if full else None)
+            if content is None:
+                continue
+            name = str(row.get("fullPath") or row.get("title") or f"attachment-{row['id']}")
+            att = self.fieldnation.upload_file(link.work_order_id, folder_id,
+                                               name.rsplit("/", 1)[-1], content)
+            self.store.save_link(Link(
+                scope=self.scope, kind=ATTACHMENT_KIND, fn_id=str(att.id),
+                at_entity="TicketAttachments", at_id=int(row["id"]),
+                work_order_id=link.work_order_id, content_hash=part_hash(len(content)),
+            ))
+            changes.append(f"attachment:{row['id']}")
+        return changes
+
+    def _documents_folder(self, wo_id: int) -> int:
+        wanted = self.settings.attachment_folder.strip().lower()
+        folders = self.fieldnation.list_folders(wo_id)
+        for folder in folders:
+            if str(folder.name or "").strip().lower() == wanted:
+                return int(folder.id)
+        for folder in folders:
+            if str(folder.type or "").lower() == "document":
+                return int(folder.id)
+        return int(self.fieldnation.create_folder(wo_id, self.settings.attachment_folder).id)
+
+    # ------------------------------------------------------------------ loading
+    def _get(self, entity: str, record_id: int, *, field: str, owner: str,
+             owner_id: int) -> dict[str, Any]:
+        from autotask_fn.autotask.errors import AutotaskNotFoundError, AutotaskPermissionError
+
+        try:
+            record = self.autotask.get(entity, record_id)
+        except AutotaskPermissionError:
+            raise TicketNotReadableError(
+                f"{entity} {record_id}: the API user may not read it ({owner}.{field})",
+                field=field, entity=owner, entity_id=owner_id) from None
+        except AutotaskNotFoundError:
+            record = None
+        if record is None:
+            raise TicketNotFoundError(f"{entity} {record_id} does not exist ({owner}.{field})",
+                                      field=field, entity=owner, entity_id=owner_id)
+        return dict(record)
+
+    def _metadata(self, entity: str) -> tuple[Picklists, Picklists]:
+        picklists = _picklists(self.autotask.fields(entity))
+        udf_picklists: Picklists = {}
+        if self.settings.field_map:
+            udf_picklists = _picklists(self.autotask.udfs(entity))
+        return picklists, udf_picklists
+
+    def _related(self, owner: Mapping[str, Any], owner_entity: str
+                 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
+                            dict[str, Any] | None]:
+        oid = int(owner["id"])
+        company = location = contact = None
+        if owner.get("companyID"):
+            company = self._get("Companies", int(owner["companyID"]), field="companyID",
+                                owner=owner_entity, owner_id=oid)
+        if owner.get("companyLocationID"):
+            location = self._get("CompanyLocations", int(owner["companyLocationID"]),
+                                 field="companyLocationID", owner=owner_entity, owner_id=oid)
+        if owner.get("contactID"):
+            contact = self._get("Contacts", int(owner["contactID"]), field="contactID",
+                                owner=owner_entity, owner_id=oid)
+        return company, location, contact
+
+    def _start(self, entity: str, source_id: int, anchor_entity: str,
+               anchor: Mapping[str, Any], marker_field: str | None,
+               *records: Mapping[str, Any] | None) -> _Loaded:
+        """The loaded source without its record yet; ``unchanged`` tells whether to go on."""
+        link = self.store.find_link_by_autotask(self.scope, WO_KIND, anchor_entity,
+                                                int(anchor["id"]))
+        return _Loaded(None, anchor_entity, anchor, self._snapshot_hash(*records),
+                       marker_field, entity, source_id, link)
+
+    @staticmethod
+    def _unchanged(loaded: _Loaded, marker: Marker | None) -> bool:
+        """True when the last import saw exactly this snapshot and the marker is in place."""
+        link = loaded.link
+        if link is None or link.data.get("inbound", {}).get("source_hash") != loaded.source_hash:
+            return False
+        if loaded.marker_field is None or marker is None:
+            return True
+        return marker.in_text(str(loaded.anchor.get(loaded.marker_field) or ""))
+
+    def _is_unchanged(self, loaded: _Loaded) -> bool:
+        link = loaded.link
+        return self._unchanged(loaded, None if link is None else self.marker(link.work_order_id))
+
+    def _snapshot_hash(self, *records: Mapping[str, Any] | None) -> str:
+        drop = VOLATILE_FIELDS | {self.settings.marker_field}
+        return part_hash([
+            None if r is None else {k: v for k, v in r.items() if k not in drop}
+            for r in records
+        ])
+
+    def _load_ticket(self, ticket_id: int) -> _Loaded:
+        ticket = self._get("Tickets", ticket_id, field="id", owner="Tickets", owner_id=ticket_id)
+        loaded = self._start("Tickets", ticket_id, "Tickets", ticket,
+                             self.settings.marker_field, ticket)
+        if self._is_unchanged(loaded):
+            return loaded
+        picklists, udf_picklists = self._metadata("Tickets")
+        company, location, contact = self._related(ticket, "Tickets")
+        loaded.record = InboundRecord(
+            entity="Tickets", id=ticket_id, ticket=ticket, company=company, location=location,
+            contact=contact, picklists=picklists, udf_picklists=udf_picklists,
+        )
+        return loaded
+
+    def _load_service_call(self, call_id: int) -> _Loaded:
+        from autotask_fn.autotask.query import eq, in_
+
+        call = self._get("ServiceCalls", call_id, field="id", owner="ServiceCalls",
+                         owner_id=call_id)
+        links = list(self.autotask.query("ServiceCallTickets", eq("serviceCallID", call_id)))
+        ids = sorted({int(r["ticketID"]) for r in links if r.get("ticketID")})
+        if not ids:
+            raise TicketNotFoundError(f"service call {call_id} has no tickets",
+                                      field="ServiceCallTickets", entity="ServiceCalls",
+                                      entity_id=call_id)
+        tickets = sorted(self.autotask.query("Tickets", in_("id", ids)),
+                         key=lambda t: int(t["id"]))
+        if not tickets:
+            raise TicketNotReadableError(
+                f"service call {call_id}: the API user may not read its tickets {ids}",
+                field="ticketID", entity="ServiceCalls", entity_id=call_id)
+        primary = dict(tickets[0])
+        loaded = self._start("ServiceCalls", call_id, "Tickets", primary,
+                             self.settings.marker_field, call, *tickets)
+        if self._is_unchanged(loaded):
+            return loaded
+        picklists, udf_picklists = self._metadata("Tickets")
+        owner = {**call, "contactID": primary.get("contactID")}
+        company, location, contact = self._related(owner, "ServiceCalls")
+        loaded.record = InboundRecord(
+            entity="ServiceCalls", id=call_id, ticket=primary, company=company,
+            location=location, contact=contact, service_call=call,
+            tickets=[dict(t) for t in tickets], picklists=picklists,
+            udf_picklists=udf_picklists,
+        )
+        return loaded
+
+    def _load_project(self, project_id: int) -> _Loaded:
+        from autotask_fn.autotask.query import eq
+
+        project = self._get("Projects", project_id, field="id", owner="Projects",
+                            owner_id=project_id)
+        title = self.settings.project_task_title
+        tasks = [t for t in self.autotask.query("Tasks", [eq("projectID", project_id),
+                                                          eq("title", title)])
+                 if str(t.get("title") or "").strip().lower() == title.strip().lower()]
+        if not tasks:
+            raise ProjectTaskNotFoundError(
+                f"project {project_id} has no task titled {title!r}",
+                field="project_task_title", entity="Projects", entity_id=project_id)
+        task = dict(min(tasks, key=lambda t: int(t["id"])))
+        loaded = self._start("Projects", project_id, "Tasks", task, None, project, task)
+        if self._is_unchanged(loaded):
+            return loaded
+        picklists, udf_picklists = self._metadata("Tasks")
+        company, location, contact = self._related(project, "Projects")
+        loaded.record = InboundRecord(
+            entity="Projects", id=project_id, ticket=task, company=company, location=location,
+            contact=contact, project=project, picklists=picklists,
+            udf_picklists=udf_picklists,
+        )
+        return loaded
+
+
+# ---------------------------------------------------------------------- helpers
+def _custom_fields(parts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"id": int(k[3:]), "value": v} for k, v in parts.items() if k.startswith("cf:")]
+
+
+def _decode(data: Any) -> bytes | None:
+    if data is None:
+        return None
+    if isinstance(data, bytes):
+        return data
+    try:
+        return base64.b64decode(str(data), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _inbound_settings(service: Any) -> InboundSettings:
+    settings = getattr(service, "settings", None)
+    for candidate in (settings, getattr(settings, "settings", None)):
+        inbound = getattr(candidate, "inbound", None)
+        if isinstance(inbound, InboundSettings):
+            return inbound
+    return InboundSettings()
+
+
+def _scope(service: Any, autotask: Any, fieldnation: Any) -> Scope:
+    scope = getattr(service, "scope", None)
+    if isinstance(scope, Scope):
+        return scope
+    env = str(getattr(fieldnation, "environment_name", "custom"))
+    return Scope(fn_env=env, at_tenant=int(autotask.zone.ci))
+
+
+def _ack(status: int, *, accepted: bool, duplicate: bool, reason: str | None) -> Any:
+    """Build the sync core's ``WebhookAck`` (or a plain stand-in until it exists)."""
+    try:
+        from autotask_fn.sync import service as _service  # type: ignore[attr-defined]
+
+        ack_cls = _service.WebhookAck
+    except (ImportError, AttributeError):
+        return _PlainAck(status=status, accepted=accepted, duplicate=duplicate, reason=reason)
+    return ack_cls(status=status, accepted=accepted, duplicate=duplicate, reason=reason)
+
+
+@attrs.frozen
+class _PlainAck:
+    status: int
+    accepted: bool
+    duplicate: bool
+    reason: str | None
