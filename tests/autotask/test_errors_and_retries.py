@@ -48,7 +48,9 @@ URL = "https://h.test/ATServicesRest/V1.0/Tickets"
 def test_answers_are_classified(status, errors, cls) -> None:
     error = classify_response(status, errors, method="GET", url=URL, entity="Tickets")
     assert type(error) is cls
-    assert error.status == status and error.entity == "Tickets" and error.method == "GET"
+    assert error.status == status
+    assert error.entity == "Tickets"
+    assert error.method == "GET"
     if errors:
         assert errors[0].strip() in str(error)
     assert f"HTTP {status}" in str(error) or errors
@@ -67,7 +69,8 @@ def test_get_is_retried_on_server_errors_then_succeeds(make_client, sleeps) -> N
                reply(None, 502), reply({"item": {"id": 7}})]
     client, mock = make_client(lambda r: answers.pop(0))
     assert client.get("Tickets", 7) == {"id": 7}
-    assert len(mock.requests) == 3 and len(sleeps) == 2
+    assert len(mock.requests) == 3
+    assert len(sleeps) == 2
     assert client.stats.total == 3
 
 
@@ -102,7 +105,8 @@ def test_post_refused_by_the_thread_limit_is_safely_retried(make_client, sleeps)
                reply({"itemId": 12})]
     client, mock = make_client(lambda r: answers.pop(0))
     assert client.create("Tickets", {"title": "x"}) == 12
-    assert len(mock.requests) == 2 and len(sleeps) == 1
+    assert len(mock.requests) == 2
+    assert len(sleeps) == 1
 
 
 def test_retry_after_is_honoured(make_client, sleeps) -> None:
@@ -140,5 +144,6 @@ def test_secrets_never_appear_in_repr_errors_or_logs(make_client, caplog) -> Non
     assert mock.requests[0].headers["Secret"] == SECRET  # it is sent, only never shown
     texts = [repr(client), str(info.value), repr(info.value), caplog.text]
     for text in texts:
-        assert SECRET not in text and CODE not in text
+        assert SECRET not in text
+        assert CODE not in text
     assert "[REDACTED]" in str(info.value)

@@ -72,4 +72,5 @@ def test_pauses_grow_as_the_hourly_budget_nears_its_cap() -> None:
         pauses.append(limiter.pause_before_request())
     assert pauses[:2] == [0.0, 0.0]
     assert pauses[2] < pauses[3] < pauses[4]
-    assert pauses[4] == pytest.approx(5.0) and pauses[5] == pytest.approx(5.0)
+    assert pauses[4] == pytest.approx(5.0)
+    assert pauses[5] == pytest.approx(5.0)

@@ -33,14 +33,16 @@ def test_field_info_is_parsed_from_the_wire() -> None:
         "priority", "integer", True, True)
     assert info.reference_entity_type is None
     assert [v.value for v in info.picklist_values] == ["1", "2", "9"]
-    assert info.picklist_values[1].is_default and not info.picklist_values[2].is_active
+    assert info.picklist_values[1].is_default
+    assert not info.picklist_values[2].is_active
 
 
 def test_picklist_maps_labels_and_values_case_insensitively() -> None:
     picklist = Picklist("Tickets", FieldInfo.from_api(PRIORITY))
     assert picklist.value_for("high") == 1
     assert picklist.value_for(" MEDIUM ") == 2
-    assert picklist.label_for(2) == "Medium" and picklist.label_for("1") == "High"
+    assert picklist.label_for(2) == "Medium"
+    assert picklist.label_for("1") == "High"
     assert picklist.labels() == ["Medium", "High"]
 
 
@@ -65,8 +67,10 @@ def test_entity_info_reads_access_flags() -> None:
                                 "canQuery": True, "canUpdate": True,
                                 "userAccessForCreate": True, "userAccessForDelete": "None",
                                 "userAccessForQuery": "All", "userAccessForUpdate": False})
-    assert info.allows("create") and info.allows("query")
-    assert not info.allows("delete") and not info.allows("update")
+    assert info.allows("create")
+    assert info.allows("query")
+    assert not info.allows("delete")
+    assert not info.allows("update")
 
 
 def test_udf_helpers_read_and_write_the_name_value_list() -> None:

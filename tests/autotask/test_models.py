@@ -20,7 +20,8 @@ def test_to_api_sends_only_what_was_set_and_none_clears() -> None:
     ticket = Ticket(title="Printer jam", company_id=5, due_date_time=None)
     assert ticket.to_api() == {"title": "Printer jam", "companyID": 5, "dueDateTime": None}
     assert Ticket().to_api() == {}
-    assert ticket.status is UNSET and not ticket.status
+    assert ticket.status is UNSET
+    assert not ticket.status
 
 
 def test_values_are_rendered_in_wire_format() -> None:
@@ -34,7 +35,8 @@ def test_from_api_parses_types_and_keeps_unknown_fields() -> None:
     data = {"id": 9, "ticketID": 3, "hoursWorked": 2.5, "dateWorked": "2018-01-23T00:00:00.00Z",
             "newFieldFrom2027": "kept", "userDefinedFields": [{"name": "Rank", "value": "Gold"}]}
     entry = TimeEntry.from_api(data)
-    assert entry.id == 9 and entry.ticket_id == 3
+    assert entry.id == 9
+    assert entry.ticket_id == 3
     assert entry.hours_worked == Decimal("2.5")
     assert entry.date_worked == dt.datetime(2018, 1, 23, tzinfo=dt.UTC)
     assert entry.extra == {"newFieldFrom2027": "kept"}
@@ -50,4 +52,5 @@ def test_udfs_round_trip_as_the_name_value_list() -> None:
 
 def test_wire_names_are_matched_case_insensitively() -> None:
     item = ExpenseItem.from_api({"ExpenseReportID": 7, "Description": "Parking"})
-    assert item.expense_report_id == 7 and item.description == "Parking"
+    assert item.expense_report_id == 7
+    assert item.description == "Parking"

@@ -90,5 +90,6 @@ def test_long_in_lists_split_into_chunked_queries() -> None:
 def test_long_not_in_and_nested_in_are_rewritten_in_one_query() -> None:
     (only,) = split_for_sending([not_in("id", range(700)), or_(in_("x", range(600)), eq("y", 1))],
                                 size=500)
-    assert only[0].op == "and" and [len(i.value) for i in only[0].items] == [500, 200]
+    assert only[0].op == "and"
+    assert [len(i.value) for i in only[0].items] == [500, 200]
     assert [len(i.value) for i in only[1].items[0].items] == [500, 100]

@@ -87,7 +87,8 @@ def test_missing_integration_code_says_where_to_get_one(monkeypatch) -> None:
     with pytest.raises(ConfigurationError) as info:
         AutotaskClient(USER, SECRET)
     text = str(info.value)
-    assert "Integration Center" in text and "AUTOTASK_FN_INTEGRATION_CODE" in text
+    assert "Integration Center" in text
+    assert "AUTOTASK_FN_INTEGRATION_CODE" in text
 
 
 def test_distributor_default_code_is_used_when_none_is_given(monkeypatch) -> None:

@@ -1,0 +1,84 @@
+"""The connection test reads only, and reports each problem with a fix."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from autotask_fn.autotask import AutotaskZoneError
+from autotask_fn.autotask.check import DEFAULT_ENTITIES
+
+from .conftest import reply
+
+THRESHOLD = {"externalRequestThreshold": 10000, "requestThresholdTimeframe": 60,
+             "currentTimeframeRequestCount": 120}
+
+
+def info(name: str, *, deny: tuple[str, ...] = ()) -> dict:
+    flags = {f"can{a}": True for a in ("Create", "Update", "Query", "Delete")}
+    access = {f"userAccessFor{a}": a.lower() not in deny
+              for a in ("Create", "Update", "Query", "Delete")}
+    return {"info": {"name": name, **flags, **access}}
+
+
+def tenant(deny: dict[str, tuple[str, ...]] | None = None, threshold=THRESHOLD):
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("ThresholdInformation"):
+            return reply(threshold)
+        if path.endswith("entityInformation"):
+            entity = path.split("/")[-2]
+            return reply(info(entity, deny=(deny or {}).get(entity, ())))
+        return reply({"errors": ["unexpected"]}, 500)
+
+    return handler
+
+
+def test_a_healthy_tenant_passes_every_check_without_writing(make_client) -> None:
+    client, mock = make_client(tenant())
+    report = client.check_connection()
+    assert report.ok, str(report)
+    names = [r.name for r in report.results]
+    assert names[:4] == ["zone", "credentials", "integration code", "hourly budget"]
+    assert {n.removeprefix("access ") for n in names[4:]} == set(DEFAULT_ENTITIES)
+    assert {r.method for r in mock.requests} == {"GET"}
+
+
+def test_missing_permissions_fail_with_a_fix(make_client) -> None:
+    client, _ = make_client(tenant({"TimeEntries": ("delete",), "TicketNotes": ("create",)}))
+    report = client.check_connection()
+    assert not report.ok
+    failed = {r.name: r for r in report.failures}
+    assert set(failed) == {"access TimeEntries", "access TicketNotes"}
+    assert "delete" in failed["access TimeEntries"].detail
+    assert "Security Levels" in (failed["access TicketNotes"].fix or "")
+
+
+def test_a_nearly_spent_budget_is_reported(make_client) -> None:
+    spent = {**THRESHOLD, "currentTimeframeRequestCount": 9000}
+    client, _ = make_client(tenant(threshold=spent))
+    report = client.check_connection({"Tickets": ("query",)})
+    assert [r.name for r in report.failures] == ["hourly budget"]
+
+
+@pytest.mark.parametrize(("errors", "failed"), [
+    (["Unauthorized"], "credentials"),
+    (["IntegrationCode is invalid."], "integration code"),
+])
+def test_refused_credentials_or_code_are_reported(make_client, errors, failed) -> None:
+    client, mock = make_client(lambda r: reply({"errors": errors}, 401))
+    report = client.check_connection()
+    assert [r.name for r in report.failures] == [failed]
+    assert report.failures[0].fix
+    assert len(mock.requests) == 1  # nothing else can be checked, nothing retried
+
+
+def test_an_unknown_zone_raises_because_nothing_can_be_checked() -> None:
+    from autotask_fn.autotask import AutotaskClient
+
+    from .conftest import CODE, SECRET, USER, Mock
+
+    mock = Mock(lambda r: reply(None, 404))
+    client = AutotaskClient(USER, SECRET, CODE, transport=mock.transport)
+    with pytest.raises(AutotaskZoneError):
+        client.check_connection()
