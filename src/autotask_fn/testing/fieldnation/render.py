@@ -1,0 +1,293 @@
+"""Field Nation JSON views of the fake's records, as a given viewer sees them.
+
+Sub-collections are wrapped as ``{correlation_id, actions, metadata, results}``. Folders
+carry their files in ``results`` as well::
+
+    {"id", "name", "type", "min_files", "max_files", "min_bytes", "max_bytes", "actions",
+     "results": [{"id", "folder_id", "file": {"name", "link", "size_bytes"}, "notes",
+                  "created": {"utc"}, "status", "status_description",
+                  "show_before_assignment", "visible_to_provider", "author": {...}}]}
+
+Messages keep their create ``type`` on read (``INTERNAL``, ``STAFF_NOTE``, ...). Whether the
+real read shape says so is **unconfirmed**; the fake adds ``type`` and ``internal`` so a
+client can tell internal notes apart either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autotask_fn.testing.fieldnation import lifecycle as lc
+from autotask_fn.testing.fieldnation.activity import HIDDEN_FROM_PROVIDERS
+from autotask_fn.testing.fieldnation.company import COMPANY_NAME
+from autotask_fn.testing.fieldnation.files import UPLOAD_STATES
+from autotask_fn.testing.fieldnation.problems import bad_request
+from autotask_fn.testing.fieldnation.records import (
+    Contact,
+    Expense,
+    Folder,
+    Message,
+    Signature,
+    StoredFile,
+    TimeLog,
+    User,
+    WorkOrder,
+)
+from autotask_fn.testing.fieldnation.state import FieldNationState
+from autotask_fn.testing.fieldnation.timefmt import utc_obj
+
+LinkBuilder = Callable[[StoredFile], str]
+
+#: Sections ``columns`` may name (``id`` always comes back).
+SECTIONS = (
+    "title", "description", "confidential", "status", "incident_id", "location", "schedule",
+    "types_of_work", "pay", "manager", "company", "assignee", "project", "template",
+    "custom_fields", "contacts", "time_logs", "attachments", "signatures", "messages",
+    "created", "updated",
+)
+#: Sections of a list row when no ``columns`` are given (no sub-collections).
+LIST_SECTIONS = (
+    "title", "status", "incident_id", "location", "schedule", "types_of_work", "pay",
+    "manager", "company", "assignee", "project", "template", "created", "updated",
+)
+
+
+def correlation_id(value: Any) -> str:
+    """A 40-hex version hash of a sub-object, as Field Nation puts on sub-objects."""
+    data = json.dumps(value, sort_keys=True, default=str).encode()
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def page_meta(total: int, page: int, per_page: int) -> dict[str, int]:
+    """``{total, per_page, pages, page}``."""
+    return {"total": total, "per_page": per_page, "pages": max(1, math.ceil(total / per_page)),
+            "page": page}
+
+
+def collection(results: Sequence[Any], actions: Sequence[str] = (), page: int = 1,
+               per_page: int | None = None) -> dict[str, Any]:
+    """A sub-collection envelope ``{correlation_id, actions, metadata, results}``."""
+    size = per_page or max(len(results), 1)
+    window = list(results[(page - 1) * size: page * size])
+    return {"correlation_id": correlation_id(list(results)), "actions": list(actions),
+            "metadata": page_meta(len(results), page, size), "results": window}
+
+
+def user_ref(user: User) -> dict[str, Any]:
+    """``{id, first_name, last_name, email}``."""
+    return {"id": user.id, "first_name": user.first_name, "last_name": user.last_name,
+            "email": user.email}
+
+
+def columns_arg(raw: str | None) -> tuple[str, ...] | None:
+    """Parse ``columns=a,b``; unknown section names are refused (stricter than silence)."""
+    if raw is None or not raw.strip():
+        return None
+    names = tuple(c.strip() for c in raw.split(",") if c.strip() and c.strip() != "id")
+    unknown = [c for c in names if c not in SECTIONS]
+    if unknown:
+        raise bad_request("Unknown columns: " + ", ".join(unknown) + ".")
+    return names
+
+
+class Renderer:
+    """Turns records into JSON for one viewer."""
+
+    def __init__(self, state: FieldNationState, viewer: User, link: LinkBuilder) -> None:
+        self.state = state
+        self.viewer = viewer
+        self.link = link
+
+    # -- work order ------------------------------------------------------------------
+    def work_order(self, wo: WorkOrder, sections: Sequence[str] | None = None) -> dict[str, Any]:
+        """The work order with ``sections`` (all when ``None``)."""
+        wanted = SECTIONS if sections is None else sections
+        out: dict[str, Any] = {"id": wo.id}
+        for name in wanted:
+            out[name] = getattr(self, f"_s_{name}")(wo)
+        return out
+
+    def _s_title(self, wo: WorkOrder) -> str:
+        return wo.title
+
+    def _s_description(self, wo: WorkOrder) -> dict[str, Any]:
+        return {"html": wo.description_html}
+
+    def _s_confidential(self, wo: WorkOrder) -> dict[str, Any] | None:
+        if self.viewer.role == "provider" and wo.assignee_id != self.viewer.id:
+            return None  # shown only after assignment
+        return {"html": wo.confidential_html}
+
+    def _s_status(self, wo: WorkOrder) -> dict[str, Any]:
+        status = lc.status_object(wo.status, wo.sub_status, bool(wo.routed_ids))
+        status["correlation_id"] = correlation_id(status)
+        return status
+
+    def _s_incident_id(self, wo: WorkOrder) -> str | None:
+        return wo.incident_id
+
+    def _s_location(self, wo: WorkOrder) -> dict[str, Any]:
+        location = dict(wo.location)
+        location["correlation_id"] = correlation_id(wo.location)
+        return location
+
+    def _s_schedule(self, wo: WorkOrder) -> dict[str, Any]:
+        schedule = {"service_window": None, "require_ontime": False, **wo.schedule}
+        schedule["time_zone"] = {"id": 1, "name": "UTC", "offset": 0}
+        schedule["correlation_id"] = correlation_id(wo.schedule)
+        return schedule
+
+    def _s_types_of_work(self, wo: WorkOrder) -> list[dict[str, Any]]:
+        return [{"id": t["id"], "name": self.state.types_of_work[t["id"]],
+                 "isPrimary": t["isPrimary"]} for t in wo.types_of_work]
+
+    def _s_pay(self, wo: WorkOrder) -> dict[str, Any] | None:
+        return dict(wo.pay) if wo.pay else None
+
+    def _s_manager(self, wo: WorkOrder) -> dict[str, Any]:
+        return user_ref(self.state.user(wo.manager_id))
+
+    def _s_company(self, wo: WorkOrder) -> dict[str, Any]:
+        return {"id": self.state.seed.company_id, "name": COMPANY_NAME}
+
+    def _s_assignee(self, wo: WorkOrder) -> dict[str, Any] | None:
+        return None if wo.assignee_id is None else user_ref(self.state.user(wo.assignee_id))
+
+    def _s_project(self, wo: WorkOrder) -> dict[str, Any] | None:
+        pid = wo.project_id
+        return None if pid is None else {"id": pid, "name": self.state.projects[pid]}
+
+    def _s_template(self, wo: WorkOrder) -> dict[str, Any] | None:
+        tid = wo.template_id
+        return None if tid is None else {"id": tid, "name": self.state.templates[tid]}
+
+    def _s_created(self, wo: WorkOrder) -> dict[str, str] | None:
+        return utc_obj(wo.created)
+
+    def _s_updated(self, wo: WorkOrder) -> dict[str, str] | None:
+        return utc_obj(wo.updated)
+
+    def _s_custom_fields(self, wo: WorkOrder) -> dict[str, Any]:
+        fields = [self.custom_field(wo, cf_id) for cf_id in self.state.custom_field_defs]
+        return collection(fields, ["edit"] if wo.status in UPLOAD_STATES else [])
+
+    def _s_contacts(self, wo: WorkOrder) -> dict[str, Any]:
+        return collection([self.contact(c) for c in wo.contacts], ["add"])
+
+    def _s_time_logs(self, wo: WorkOrder) -> dict[str, Any]:
+        return collection([self.time_log(t) for t in wo.time_logs],
+                          ["add"] if wo.status == lc.ASSIGNED else [])
+
+    def _s_attachments(self, wo: WorkOrder) -> dict[str, Any]:
+        envelope = collection([self.folder(wo, f) for f in wo.folders],
+                              ["upload"] if wo.status in UPLOAD_STATES else [])
+        envelope["sum"] = {"unreviewed": sum(
+            1 for f in wo.folders for s in f.files if s.status == "PENDING")}
+        return envelope
+
+    def _s_signatures(self, wo: WorkOrder) -> dict[str, Any]:
+        return collection([self.signature(s) for s in wo.signatures],
+                          ["add"] if wo.status in UPLOAD_STATES else [])
+
+    def _s_messages(self, wo: WorkOrder) -> dict[str, Any]:
+        # The full work order carries the message count only (reference §3).
+        visible = [m for m in wo.messages
+                   if self.viewer.role == "buyer" or m.type not in HIDDEN_FROM_PROVIDERS]
+        return {"correlation_id": correlation_id([m.msg_id for m in visible]),
+                "actions": ["add"], "metadata": page_meta(len(visible), 1, 25)}
+
+    # -- sub-objects -----------------------------------------------------------------
+    def custom_field(self, wo: WorkOrder, cf_id: int) -> dict[str, Any]:
+        """One custom field with this work order's value (``None`` when unset)."""
+        definition = self.state.custom_field_defs[cf_id]
+        return {"id": cf_id, "name": definition["name"], "type": definition["type"],
+                "filled_by": definition["filled_by"], "required": definition["required"],
+                "value": wo.custom_values.get(cf_id)}
+
+    def contact(self, contact: Contact) -> dict[str, Any]:
+        """A contact."""
+        return {"id": contact.id, "name": contact.name, "phone": contact.phone,
+                "email": contact.email, "role": contact.role, "notes": contact.notes}
+
+    def time_log(self, log: TimeLog) -> dict[str, Any]:
+        """A time log in the canonical ``in``/``out`` shape (see :mod:`.activity`)."""
+        hours = 0.0
+        if log.end is not None:
+            hours = round((log.end - log.start).total_seconds() / 3600, 4)
+        return {
+            "id": log.id,
+            "in": {"created": utc_obj(log.start)},
+            "out": None if log.end is None else {"created": utc_obj(log.end)},
+            "hours": hours,
+            "status": "checked_in" if log.end is None else "checked_out",
+            "logged_by": user_ref(self.state.user(log.logged_by)),
+            "time_zone": {"id": 1, "name": "UTC", "offset": 0},
+            "verified": log.verified,
+            "was_late": False,
+        }
+
+    def expense(self, expense: Expense) -> dict[str, Any]:
+        """An expense (amount as a ``"50.00"`` string)."""
+        label, kind = self.state.expense_categories[expense.category_id]
+        return {
+            "id": expense.id, "status": expense.status,
+            "status_description": expense.status_description,
+            "amount": str(expense.amount), "quantity": expense.quantity,
+            "description": expense.description,
+            "category": {"id": expense.category_id, "label": label, "type": kind},
+            "company_expense": {"id": expense.category_id, "description": label},
+            "author": user_ref(self.state.user(expense.author_id)),
+            "added": utc_obj(expense.added),
+        }
+
+    def message(self, message: Message) -> dict[str, Any]:
+        """A message with its replies; ``type`` and ``internal`` as the fake's addition."""
+        author = self.state.user(message.author_id)
+        return {
+            "msg_id": message.msg_id,
+            "from": {"id": author.id, "name": author.name, "role": author.role},
+            "role": author.role,
+            "message": message.text,
+            "created": utc_obj(message.created),
+            "type": message.type,
+            "internal": message.type in HIDDEN_FROM_PROVIDERS,
+            "read": False,
+            "replies": [self.message(r) for r in message.replies],
+        }
+
+    def folder(self, wo: WorkOrder, folder: Folder) -> dict[str, Any]:
+        """A folder with its files (providers see only files visible to them)."""
+        files = [s for s in folder.files
+                 if self.viewer.role == "buyer" or s.visible_to_provider
+                 or s.author_id == self.viewer.id]
+        out: dict[str, Any] = {
+            "id": folder.id, "name": folder.name, "type": folder.type,
+            "actions": ["upload"] if wo.status in UPLOAD_STATES else [],
+            "results": [self.file(s) for s in files],
+        }
+        if folder.type == "slot":
+            out.update(min_files=0, max_files=999, min_bytes=0,
+                       max_bytes=self.state.max_file_bytes, task=None)
+        return out
+
+    def file(self, stored: StoredFile) -> dict[str, Any]:
+        """A file: ``{id, file: {name, link, size_bytes}, created, status, ...}``."""
+        return {
+            "id": stored.id, "folder_id": stored.folder_id,
+            "file": {"name": stored.name, "link": self.link(stored),
+                     "size_bytes": len(stored.content)},
+            "notes": stored.notes, "created": utc_obj(stored.created),
+            "status": stored.status, "status_description": stored.status_description,
+            "show_before_assignment": stored.show_before_assignment,
+            "visible_to_provider": stored.visible_to_provider,
+            "author": user_ref(self.state.user(stored.author_id)),
+        }
+
+    def signature(self, signature: Signature) -> dict[str, Any]:
+        """A signature (``data`` holds the data URI on read)."""
+        return {"id": signature.id, "name": signature.name, "title": signature.title,
+                "data": signature.data, "created": utc_obj(signature.created)}
