@@ -181,9 +181,23 @@ class FieldNationClient:
             raise FieldNationError(f"unexpected answer shape: {exc}", method=method,
                                    url=self._core.url(REST_PREFIX + path)) from None
 
+    def _pages(self, path: str, params: Mapping[str, Any] | None = None,
+               per_page: int = 100) -> Iterator[Any]:
+        """Yield the raw items of every page of a paginated list (``metadata.pages``)."""
+        page = 1
+        while True:
+            body = self._call("GET", path,
+                              params={**(params or {}), "page": page, "per_page": per_page})
+            items = results(body)
+            yield from items
+            meta = body.get("metadata") if isinstance(body, Mapping) else None
+            pages = to_int(meta.get("pages")) if isinstance(meta, Mapping) else None
+            if not items or pages is None or page >= pages:
+                return
+            page += 1
+
     def _list(self, path: str, cls: type[T]) -> list[T]:
-        body = self._call("GET", path)
-        return [self._read(item, cls, "GET", path) for item in results(body)]
+        return [self._read(item, cls, "GET", path) for item in self._pages(path)]
 
     @staticmethod
     def _wo(work_order_id: int | str) -> str:
@@ -216,18 +230,8 @@ class FieldNationClient:
             if isinstance(value, list | tuple | set):
                 value = ",".join(str(v) for v in value)
             params[name] = value
-        page = 1
-        while True:
-            body = self._call("GET", "/workorders",
-                              params={**params, "page": page, "per_page": per_page})
-            items = results(body)
-            for item in items:
-                yield self._read(item, WorkOrder, "GET", "/workorders")
-            meta = body.get("metadata") if isinstance(body, Mapping) else None
-            pages = to_int(meta.get("pages")) if isinstance(meta, Mapping) else None
-            if not items or pages is None or page >= pages:
-                return
-            page += 1
+        for item in self._pages("/workorders", params, per_page):
+            yield self._read(item, WorkOrder, "GET", "/workorders")
 
     def create_work_order(self, payload: Mapping[str, Any]) -> WorkOrder:
         """Create a work order (only ``title`` is strictly required; the result is a Draft)."""
@@ -330,8 +334,7 @@ class FieldNationClient:
     def list_custom_fields(self, work_order_id: int | str) -> list[CustomField]:
         """Custom fields of the work order with their values."""
         path = self._wo(work_order_id) + "/custom_fields"
-        body = self._call("GET", path)
-        wo_like = {"id": to_int(work_order_id), "custom_fields": body}
+        wo_like = {"id": to_int(work_order_id), "custom_fields": list(self._pages(path))}
         return structure(wo_like, WorkOrder).custom_fields
 
     def get_custom_field(self, work_order_id: int | str, custom_field_id: int) -> CustomField:
@@ -358,10 +361,10 @@ class FieldNationClient:
                        extra: Mapping[str, Any]) -> dict[str, Any]:
         start_key, end_key = self.wire.time_log_keys
         body: dict[str, Any] = dict(extra)
-        if start is not None:
-            body[start_key] = fn_datetime(start)
-        if end is not None:
-            body[end_key] = fn_datetime(end)
+        for key, when in ((start_key, start), (end_key, end)):
+            if when is not None:
+                stamp = fn_datetime(when)
+                body[key] = {"created": stamp} if self.wire.time_log_nested else stamp
         return body
 
     def create_time_log(self, work_order_id: int | str, start: datetime,

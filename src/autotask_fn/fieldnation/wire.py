@@ -56,6 +56,9 @@ class WireFormat:
             ``"bearer"`` sends ``Authorization: Bearer`` (some new pages). Conflict #1.
         time_log_keys: ``("in", "out")`` (legacy object, canonical) or ``("start", "end")``
             (new narrative page). Used when *writing* time logs; reads accept both. Conflict #5.
+        time_log_nested: write each end as ``{"created": {"utc": ...}}``, the shape time logs
+            are read in (legacy check-in object), rather than a bare ``{"utc": ...}``. The
+            reference does not document the write shape of ``in``/``out``.
         expense_status_new / expense_status_approved / expense_status_denied: the playground
             vocabulary ``new``/``approved``/``disapproved``; the narrative pages say
             ``pending``/``approved``/``rejected``. Reads normalise either to these. Conflict #6.
@@ -67,6 +70,7 @@ class WireFormat:
     token_body: Literal["form", "json"] = "form"  # noqa: S105
     token_placement: Literal["query", "bearer"] = "query"  # noqa: S105
     time_log_keys: tuple[str, str] = ("in", "out")
+    time_log_nested: bool = True
     expense_status_new: str = "new"
     expense_status_approved: str = "approved"
     expense_status_denied: str = "disapproved"
