@@ -40,6 +40,7 @@ from autotask_fn.autotask.webhooks import (
     Callout,
     CalloutVerifier,
     WebhookPayloadError,
+    WebhookSignatureError,
     parse_callout,
 )
 from autotask_fn.mapping.inbound import (
@@ -54,6 +55,7 @@ from autotask_fn.mapping.markers import Marker, find_markers
 from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
 from autotask_fn.sync.errors import SyncError
 from autotask_fn.sync.inbound_settings import InboundSettings
+from autotask_fn.sync.reports import WebhookAck
 
 __all__ = [
     "ImportBusyError",
@@ -208,6 +210,7 @@ class TicketImporter:
         self.clock: Callable[[], float] = clock or (svc_clock if callable(svc_clock)
                                                     else time.time)
         self._owner = f"inbound-{uuid.uuid4().hex[:12]}"
+        self._outbound_mapper = getattr(service, "mapper", None)
 
     # ------------------------------------------------------------------ public entry points
     def import_ticket(self, ticket_id: int) -> ImportResult:
@@ -228,23 +231,36 @@ class TicketImporter:
         """Import a project through its company and the task named ``project_task_title``."""
         return self._run("Projects", int(project_id), self._load_project)
 
-    def accept_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> Any:
-        """Verify, filter and enqueue one Autotask callout; no API call (answers fast).
+    def verify(self, raw_body: bytes, headers: Mapping[str, str]) -> Callout:
+        """Check the signature and parse the callout.
 
-        Raises :class:`~autotask_fn.autotask.webhooks.WebhookUnsignedError` /
-        :class:`~autotask_fn.autotask.webhooks.WebhookSignatureError` for unsigned or
-        tampered callouts. Returns the sync core's ``WebhookAck``.
+        Raises :class:`~autotask_fn.autotask.webhooks.WebhookUnsignedError` (no signature, or
+        no key configured), :class:`~autotask_fn.autotask.webhooks.WebhookSignatureError`
+        (tampered body, wrong key) or :class:`~autotask_fn.autotask.webhooks.WebhookPayloadError`.
         """
         CalloutVerifier(self.settings.webhook_secrets).verify(raw_body, headers)
-        callout = parse_callout(raw_body)
+        return parse_callout(raw_body)
+
+    def accept_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> WebhookAck:
+        """Verify, filter and enqueue one Autotask callout; no API call (answers fast).
+
+        The answer says what to return to Autotask: 401 for an unsigned or tampered callout
+        (the typed error from :meth:`verify` is in ``reason``), 400 for a body that is not a
+        callout, 200 for everything else, whether enqueued, a duplicate (same webhook GUID,
+        entity id and sequence number), our own echo or an event that needs no import.
+        """
+        try:
+            callout = self.verify(raw_body, headers)
+        except WebhookSignatureError as exc:
+            return WebhookAck(401, reason=f"{type(exc).__name__}: {exc}")
+        except WebhookPayloadError as exc:
+            return WebhookAck(400, reason=f"{type(exc).__name__}: {exc}")
         reason = self.ignore_reason(callout)
         if reason is not None:
-            return _ack(202, accepted=False, duplicate=False, reason=reason)
+            return WebhookAck(200, reason=reason)
         fresh = self.store.enqueue("autotask", callout.delivery_id, raw_body,
                                    {"content-type": "application/json"}, now=self.clock())
-        if not fresh:
-            return _ack(200, accepted=False, duplicate=True, reason="duplicate callout")
-        return _ack(202, accepted=True, duplicate=False, reason=None)
+        return WebhookAck(200, duplicate=not fresh)
 
     def ignore_reason(self, callout: Callout) -> str | None:
         """Why a (verified) callout needs no import, or ``None`` when it does."""
@@ -321,7 +337,7 @@ class TicketImporter:
         wo = self.fieldnation.create_work_order(payload)
         wo_id = int(wo.id)
         changes = ["create"]
-        link = self._save_link(loaded, wo_id, parts, previous=None)
+        link = self._save_link(loaded, wo_id, parts, previous=None, wo=wo, written=parts)
         if self.settings.publish or action == "publish":
             self.fieldnation.publish(wo_id)
             changes.append("action:publish")
@@ -346,10 +362,11 @@ class TicketImporter:
                 and self._apply_action(wo_id, action)):
             changes.append(f"action:{action}")
             payload = {}  # a cancelled work order takes no edits
+        wo = None
         if payload:
-            self.fieldnation.update_work_order(wo_id, payload)
+            wo = self.fieldnation.update_work_order(wo_id, payload)
             changes.extend(sorted(changed))
-        link = self._save_link(loaded, wo_id, parts, previous=link,
+        link = self._save_link(loaded, wo_id, parts, previous=link, wo=wo, written=changed,
                                action=action if changes and action else None)
         self._write_marker(loaded, wo_id)
         self.store.delete_intent(self._intent_key(loaded.entity, loaded.id))
@@ -380,9 +397,12 @@ class TicketImporter:
         return scoped_key(self.scope, "inbound", entity, source_id)
 
     def _save_link(self, loaded: _Loaded, wo_id: int, parts: Mapping[str, Any], *,
-                   previous: Link | None, action: str | None = None) -> Link:
+                   previous: Link | None, wo: Any = None, written: Iterable[str] = (),
+                   action: str | None = None) -> Link:
         base = dict(previous.data) if previous is not None else {}
         old = dict(base.get("inbound", {}))
+        if wo is not None:
+            base["snapshot"] = self._outbound_snapshot(base.get("snapshot"), wo, written)
         inbound = {
             "source": {"entity": loaded.entity, "id": loaded.id},
             "source_hash": loaded.source_hash,
@@ -398,6 +418,30 @@ class TicketImporter:
             data=base,
         )
         return self.store.save_link(link)
+
+    def _outbound_snapshot(self, previous: Any, wo: Any, written: Iterable[str]
+                           ) -> dict[str, Any]:
+        """The outbound sync's baseline after our write: what we wrote counts as synced.
+
+        Without this, the outbound sync would see the title and description we just wrote as
+        Field Nation edits and copy them back into the ticket (our description header
+        included). Facts we did not write keep their previous baseline, so a provider's edit
+        made meanwhile still flows outbound.
+        """
+        mapper = self._outbound_mapper
+        if mapper is None:
+            from autotask_fn.mapping.outbound import OutboundMapper
+
+            mapper = self._outbound_mapper = OutboundMapper()
+        fresh: dict[str, Any] = dict(mapper.snapshot(wo))
+        if not isinstance(previous, Mapping):
+            return fresh
+        out = dict(previous)
+        for part in written:
+            key = "custom_fields" if part.startswith("cf:") else part
+            if key in fresh:
+                out[key] = fresh[key]
+        return out
 
     def marker(self, wo_id: int) -> Marker:
         """The marker naming a work order, as written into the ticket."""
@@ -687,22 +731,3 @@ def _scope(service: Any, autotask: Any, fieldnation: Any) -> Scope:
         return scope
     env = str(getattr(fieldnation, "environment_name", "custom"))
     return Scope(fn_env=env, at_tenant=int(autotask.zone.ci))
-
-
-def _ack(status: int, *, accepted: bool, duplicate: bool, reason: str | None) -> Any:
-    """Build the sync core's ``WebhookAck`` (or a plain stand-in until it exists)."""
-    try:
-        from autotask_fn.sync import service as _service  # type: ignore[attr-defined]
-
-        ack_cls = _service.WebhookAck
-    except (ImportError, AttributeError):
-        return _PlainAck(status=status, accepted=accepted, duplicate=duplicate, reason=reason)
-    return ack_cls(status=status, accepted=accepted, duplicate=duplicate, reason=reason)
-
-
-@attrs.frozen
-class _PlainAck:
-    status: int
-    accepted: bool
-    duplicate: bool
-    reason: str | None

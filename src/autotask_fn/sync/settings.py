@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import attrs
 
 from autotask_fn.sync.errors import SettingsError, SettingsFault
+from autotask_fn.sync.inbound_settings import InboundSettings
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -146,6 +147,10 @@ class ConnectorSettings:
 
     outbound_create: bool = False
     """Create a ticket for a work order that has none (follow-up issue; off by default)."""
+
+    inbound: InboundSettings = attrs.field(factory=InboundSettings)
+    """Autotask -> Field Nation imports (``import_ticket``, Autotask webhooks); validated with
+    the rest (see :meth:`InboundSettings.resolve`)."""
 
     def check(self) -> list[SettingsFault]:
         """Faults visible without asking Autotask (ranges, unknown names)."""
