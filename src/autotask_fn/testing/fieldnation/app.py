@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import httpx
+
 from autotask_fn.testing._service import (
     FakeRequest,
     FakeResponse,
@@ -219,6 +221,23 @@ class FakeFieldNation(TestHelpers, FakeService):
             else:
                 body = {"status": fault.status, "message": message}
         return FakeResponse(status=fault.status, body=body, headers=dict(fault.headers))
+
+    def http_client(self, username: str | None = "api-user", *,
+                    bearer: bool = False) -> httpx.Client:
+        """An ``httpx.Client`` served in process by this fake.
+
+        With a ``username`` (default: the API user; ``"tech"`` for the provider) every
+        request carries a fresh token, as the ``access_token`` query parameter or, with
+        ``bearer``, as ``Authorization: Bearer``. ``None`` gives an unauthenticated client.
+        """
+        client = httpx.Client(transport=httpx.WSGITransport(app=self), base_url=self.base_url)
+        if username is not None:
+            token = self.issue_token(username)
+            if bearer:
+                client.headers["Authorization"] = f"Bearer {token}"
+            else:
+                client.params = httpx.QueryParams({"access_token": token})
+        return client
 
     # -- controls ----------------------------------------------------------------------
     def rate_limit_next(self, count: int = 1, *, retry_after: int = 60, path: str = ".*",
