@@ -1,0 +1,74 @@
+"""A lost store, a crash between the steps of a first import, and a retry: never a second WO."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import InboundWorld
+
+from autotask_fn.autotask.errors import AutotaskServerError
+from autotask_fn.store import SqliteStore
+from autotask_fn.store.base import scoped_key
+
+
+def test_lost_store_finds_the_work_order_through_the_ticket_marker(world: InboundWorld) -> None:
+    ticket_id = world.ticket()
+    first = world.svc.import_ticket(ticket_id)
+    world.at_fake.ui_update_ticket(ticket_id, title="Replace POS terminal (urgent)")
+
+    fresh_store = SqliteStore()
+    svc = world.service(store=fresh_store)
+    again = svc.import_ticket(ticket_id)
+
+    assert again.work_order_id == first.work_order_id
+    assert again.recovered
+    assert not again.created
+    assert len(world.fn_fake.state.work_orders) == 1
+    assert world.wo(first.work_order_id).title == "Replace POS terminal (urgent)"
+    link = fresh_store.get_link(svc.scope, "wo", str(first.work_order_id))
+    assert link is not None
+    assert link.at_id == ticket_id
+    # The recovered link carries the snapshot hash: the next import is a no-op.
+    world.reset_counts()
+    assert svc.import_ticket(ticket_id).changes == ()
+    assert world.fn_fake.count_requests() == 0
+
+
+def test_create_lost_in_a_timeout_is_adopted_on_retry(world: InboundWorld) -> None:
+    ticket_id = world.ticket()
+    world.fn_fake.fail_next(r"/workorders$", method="POST", after_acting=True, timeout=True)
+
+    with pytest.raises(Exception):  # noqa: B017 - whatever the transport error is named
+        world.svc.import_ticket(ticket_id)
+
+    intent_key = scoped_key(world.svc.scope, "inbound", "Tickets", ticket_id)
+    assert world.store.get_intent(intent_key) is not None
+    assert len(world.fn_fake.state.work_orders) == 1  # made, but we never heard back
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] in (None, "")
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert retry.recovered
+    assert not retry.created
+    assert len(world.fn_fake.state.work_orders) == 1
+    (wo_id,) = world.fn_fake.state.work_orders
+    assert retry.work_order_id == wo_id
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] == f"[FN:custom:wo:{wo_id}]"
+    assert world.store.get_intent(intent_key) is None
+
+
+def test_marker_write_failure_is_finished_by_the_next_import(world: InboundWorld) -> None:
+    ticket_id = world.ticket()
+    world.at_fake.fail_next(r"/Tickets$", method="PATCH", status=500, count=10)
+
+    with pytest.raises(AutotaskServerError):
+        world.svc.import_ticket(ticket_id)
+    world.at_fake.clear_faults()
+    assert len(world.fn_fake.state.work_orders) == 1
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] in (None, "")
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    (wo_id,) = world.fn_fake.state.work_orders
+    assert retry.work_order_id == wo_id
+    assert len(world.fn_fake.state.work_orders) == 1
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] == f"[FN:custom:wo:{wo_id}]"
