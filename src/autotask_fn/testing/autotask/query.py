@@ -165,7 +165,7 @@ class _Parser:
                     return float(value)
                 except (TypeError, ValueError):
                     raise validation(f"Invalid value for user-defined field {udf.name}.") from None
-            return str(value)
+            return str(value).casefold()
 
         return Condition(op, udf.name, self._value(op, item, convert), True, kind)
 

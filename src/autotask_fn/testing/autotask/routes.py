@@ -72,16 +72,16 @@ _KNOWN: tuple[tuple[str, ...], ...] = tuple(
     {
         *(r.segments for r in ROUTES),
         *(
-            tuple(t.strip("/").split("/"))
+            tuple(template.strip("/").split("/"))
             for spec in ENTITIES.values()
-            for t in (
-                (f"{PREFIX}/{spec.name}", f"{PREFIX}/{spec.name}/{{id}}")
-                if spec.parent is None
-                else (
-                    f"{PREFIX}/{spec.parent.segment}/{{parentId}}/{spec.parent.child}",
-                    f"{PREFIX}/{spec.parent.segment}/{{parentId}}/{spec.parent.child}/{{id}}",
-                )
+            for base in (
+                f"{PREFIX}/{spec.name}",
+                *(
+                    (f"{PREFIX}/{spec.parent.segment}/{{parentId}}/{spec.parent.child}",)
+                    if spec.parent else ()
+                ),
             )
+            for template in (base, f"{base}/{{id}}")
         ),
     }
 )
