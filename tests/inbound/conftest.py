@@ -17,8 +17,8 @@ from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.testing.autotask import FakeAutotask
 from autotask_fn.testing.fieldnation.app import FakeFieldNation
 
-HOOK_KEY = "autotask-callout-key-0001"  # noqa: S105 - a test value
-FN_SECRET = "fn-webhook-secret-for-tests"  # noqa: S105 - a test value
+HOOK_KEY = "autotask-callout-key-0001"
+FN_SECRET = "fn-webhook-secret-for-tests"
 
 
 class InboundWorld:
