@@ -1,0 +1,231 @@
+"""RedisLimiter: Autotask's per-tenant limits kept by several threads and processes together.
+
+Runs against the Redis at ``AUTOTASK_FN_TEST_REDIS_URL`` (default 127.0.0.1:6379/0) and
+skips when none answers. Every test uses its own key prefix and deletes its keys.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from autotask_fn.store import StoreError
+from autotask_fn.store.limiters import RedisLimiter
+
+limits = pytest.importorskip("autotask_fn.autotask.limits")
+metadata = pytest.importorskip("autotask_fn.autotask.metadata")
+
+REDIS_URL = os.environ.get("AUTOTASK_FN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+pytestmark = pytest.mark.redis
+
+
+def _redis_problem() -> str | None:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        return f"no Redis at AUTOTASK_FN_TEST_REDIS_URL: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    problem = _redis_problem()
+    if problem:
+        pytest.skip(problem)
+    return REDIS_URL
+
+
+@pytest.fixture
+def make_limiter(redis_url: str) -> Iterator[Callable[..., RedisLimiter]]:
+    """Limiters sharing one fresh key prefix (as workers of one tenant would)."""
+    import redis
+
+    prefix = f"atfn_test:{secrets.token_hex(6)}"
+    made: list[RedisLimiter] = []
+
+    def make(**kw: object) -> RedisLimiter:
+        limiter = RedisLimiter(redis_url, key_prefix=prefix, **kw)  # type: ignore[arg-type]
+        made.append(limiter)
+        return limiter
+
+    yield make
+    for limiter in made:
+        limiter.close()
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+def threshold(count: int, limit: int = 10_000) -> object:
+    return metadata.ThresholdInfo(
+        external_request_threshold=limit,
+        request_threshold_timeframe=60,
+        current_timeframe_request_count=count,
+    )
+
+
+def test_it_is_a_limiter(make_limiter: Callable[..., RedisLimiter]) -> None:
+    assert isinstance(make_limiter(), limits.Limiter)
+
+
+def test_threads_of_several_limiters_never_exceed_three_in_flight(
+    make_limiter: Callable[..., RedisLimiter],
+) -> None:
+    limiters = [make_limiter(poll_interval=0.01) for _ in range(3)]
+    lock = threading.Lock()
+    in_flight = 0
+    peak = 0
+
+    def work(limiter: RedisLimiter) -> None:
+        nonlocal in_flight, peak
+        for _ in range(4):
+            with limiter.slot("Tickets"):
+                with lock:
+                    in_flight += 1
+                    peak = max(peak, in_flight)
+                time.sleep(0.02)
+                with lock:
+                    in_flight -= 1
+
+    threads = [threading.Thread(target=work, args=(limiters[i % 3],)) for i in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert peak == 3
+    assert limiters[0].in_flight("Tickets") == 0
+
+
+def test_endpoints_have_separate_slots(make_limiter: Callable[..., RedisLimiter]) -> None:
+    limiter = make_limiter(max_concurrent=1, acquire_timeout=0.2)
+    with limiter.slot("Tickets"), limiter.slot("Companies"):
+        assert limiter.in_flight("tickets") == 1
+        with pytest.raises(StoreError, match="no Tickets slot"), limiter.slot("Tickets"):
+            pass
+
+
+def _process_worker(url: str, prefix: str, counter: str, peaks: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    limiter = RedisLimiter(url, key_prefix=prefix, poll_interval=0.01)
+
+    def work() -> None:
+        for _ in range(3):
+            with limiter.slot("Tickets"):
+                client.rpush(peaks, client.incr(counter))
+                time.sleep(0.02)
+                client.decr(counter)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    limiter.close()
+
+
+def test_two_processes_together_never_exceed_three_in_flight(
+    make_limiter: Callable[..., RedisLimiter], redis_url: str
+) -> None:
+    import redis
+
+    prefix = make_limiter().key_prefix
+    counter, peaks = f"{prefix}:test-counter", f"{prefix}:test-peaks"
+    ctx = multiprocessing.get_context("fork")
+    procs = [
+        ctx.Process(target=_process_worker, args=(redis_url, prefix, counter, peaks))
+        for _ in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    client = redis.Redis.from_url(redis_url)
+    observed = [int(v) for v in client.lrange(peaks, 0, -1)]
+    client.close()
+    assert len(observed) == 18
+    assert max(observed) == 3
+
+
+def test_a_slot_of_a_dead_worker_is_reclaimed_after_its_lease(
+    make_limiter: Callable[..., RedisLimiter],
+) -> None:
+    dead = make_limiter(max_concurrent=1, lease_seconds=0.3)
+    # A worker that took the slot and died: nobody releases or renews it.
+    assert dead._acquire(keys=[dead._key("slots", "tickets")], args=["dead-worker", 1, 300])
+    alive = make_limiter(max_concurrent=1, lease_seconds=0.3, acquire_timeout=3, poll_interval=0.02)
+    start = time.monotonic()
+    with alive.slot("Tickets"):
+        waited = time.monotonic() - start
+    assert 0.15 < waited < 2
+
+
+def test_a_long_request_keeps_its_slot_beyond_the_lease(
+    make_limiter: Callable[..., RedisLimiter],
+) -> None:
+    holder = make_limiter(max_concurrent=1, lease_seconds=0.3)
+    other = make_limiter(max_concurrent=1, lease_seconds=0.3, acquire_timeout=0.8)
+    with holder.slot("Tickets"):
+        with pytest.raises(StoreError, match="slot"), other.slot("Tickets"):
+            pass
+        assert holder.in_flight("Tickets") == 1
+
+
+def test_the_attachment_budget_is_a_shared_sliding_window(
+    make_limiter: Callable[..., RedisLimiter],
+) -> None:
+    a = make_limiter(attachment_bytes=1000, attachment_window=1.0)
+    b = make_limiter(attachment_bytes=1000, attachment_window=1.0)
+    assert a.attachment_budget(600) == 0.0
+    wait = b.attachment_budget(600)
+    assert 0.0 < wait <= 1.0
+    assert b.attachment_budget(400) == 0.0  # the refused 600 bytes were not recorded
+    assert a.attachment_budget(1) > 0.0
+    time.sleep(wait + 0.05)
+    assert b.attachment_budget(600) == 0.0
+    with pytest.raises(ValueError, match="exceeds"):
+        a.attachment_budget(1001)
+
+
+def test_the_hourly_usage_is_shared_and_counts_every_workers_requests(
+    make_limiter: Callable[..., RedisLimiter],
+) -> None:
+    a, b = make_limiter(), make_limiter()
+    assert a.pause_before_request() == 0.0  # nothing observed yet
+    a.observe_threshold(threshold(7_990))
+    for _ in range(5):
+        assert a.pause_before_request() == 0.0
+        assert b.pause_before_request() == 0.0
+    assert a.usage == pytest.approx(0.8)
+    assert b.pause_before_request() > 0.0  # the eleventh request since crosses 80%
+    b.observe_threshold(threshold(9_000))
+    assert a.pause_before_request() == pytest.approx(2.5, abs=0.01)
+    b.observe_threshold(threshold(10_000))
+    assert a.pause_before_request() == a.max_pause
+    a.observe_threshold(threshold(100))
+    assert b.pause_before_request() == 0.0
+
+
+def test_the_redis_password_never_shows() -> None:
+    url = "redis://:hunter22-secret@127.0.0.1:1/0"
+    limiter = RedisLimiter(url, key_prefix="atfn_test:nothing", acquire_timeout=1)
+    assert "hunter22-secret" not in repr(limiter)
+    with pytest.raises(StoreError) as info, limiter.slot("Tickets"):
+        pass
+    assert "hunter22-secret" not in str(info.value)
+    assert info.value.__cause__ is None
+    limiter.close()
