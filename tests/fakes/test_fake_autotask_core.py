@@ -145,7 +145,8 @@ def test_ticket_create_returns_item_id_and_numbers_the_ticket(
     item = client.get(f"Tickets/{ticket_id}").json()["item"]
     day = fake.clock.now().strftime("%Y%m%d")
     assert re.fullmatch(rf"T{day}\.\d{{4}}", item["ticketNumber"])
-    assert item["createDate"] and item["lastActivityDate"]
+    assert item["createDate"]
+    assert item["lastActivityDate"]
     assert item["creatorResourceID"] == fake.api_resource_id
     second = create(client, "Tickets", ticket_fields(fake))
     numbers = [client.get(f"Tickets/{i}").json()["item"]["ticketNumber"]

@@ -114,7 +114,8 @@ def test_top_level_items_are_anded_and_groups_nest(
     )
     expected = {i for i, r in by_id.items()
                 if r["priority"] == 1 or (r["priority"] >= 3 and "wi-fi" in r["title"].lower())}
-    assert got == expected and len(expected) == 2
+    assert got == expected
+    assert len(expected) == 2
 
 
 def test_key_case_is_not_significant(
@@ -219,7 +220,8 @@ def test_paging_follows_next_page_urls_to_every_row(n: int) -> None:
             break
         assert details["nextPageUrl"].startswith(fake.base_url)
         page = client.get(details["nextPageUrl"]).json()
-    assert len(seen) == len(set(seen)) and set(seen) == expected
+    assert len(seen) == len(set(seen))
+    assert set(seen) == expected
     assert pages == max(1, -(-n // 500))
 
 

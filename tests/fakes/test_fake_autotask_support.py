@@ -33,7 +33,8 @@ def connect(fake: FakeAutotask | None = None, **options: Any) -> tuple[FakeAutot
 def errors(response: httpx.Response) -> list[str]:
     """The ``errors`` array of an error response."""
     body = response.json()
-    assert isinstance(body, dict) and "errors" in body, body
+    assert isinstance(body, dict), body
+    assert "errors" in body, body
     return [str(e) for e in body["errors"]]
 
 
