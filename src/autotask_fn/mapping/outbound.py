@@ -119,10 +119,12 @@ class OutboundMapper:
             fields["description"] = fit(new["description"],
                                         settings.length("Tickets", "description"))
         if "status" in wanted and (first or prev.get("status") != new["status"]) and new["status"]:
+            # Sub-states that map to the same Autotask status write nothing.
             value = settings.status_values.get(new["status"])
+            before = None if first else settings.status_values.get(prev.get("status") or "")
             if value is None:
                 skipped.append(f"status: Field Nation status {new['status']!r} is not mapped")
-            else:
+            elif value != before:
                 fields["status"] = value
         if "schedule" in wanted and (first or prev.get("schedule") != new["schedule"]):
             due = self.due_date(wo, settings)
@@ -187,8 +189,10 @@ class OutboundMapper:
                          settings: ValidatedSettings) -> list[MappedRecord]:
         """A closed time log as TimeEntry records, one per part (ids ``<log id>#<n>``).
 
-        ``dateWorked`` is the part's start in the work order's local time zone.
-        Parts shorter than 0.01 h are dropped (Autotask refuses 0 hours).
+        ``dateWorked`` is the part's start in the work order's local time zone (the log's zone,
+        else the schedule's). Start and end times are sent when they fall on that date in UTC
+        (Autotask's rule); otherwise only the date and the hours. Parts shorter than 0.01 h
+        are dropped (Autotask refuses 0 hours).
         """
         if not self.is_closed(log) or log.start is None or log.end is None:
             return []
@@ -202,14 +206,21 @@ class OutboundMapper:
             fn_id = f"{log.id}#{n}"
             marker = Marker(env, "timelog", fn_id).text
             summary = self.time_entry_summary(log, wo, n, settings)
+            worked = start.astimezone(local).date()
             fields: dict[str, Any] = {
                 "ticketID": ticket_id,
                 "resourceID": resource_id,
-                "dateWorked": at_date(start.astimezone(local).date()),
-                "startDateTime": at_datetime(start),
-                "endDateTime": at_datetime(end),
-                "hoursWorked": float(hours),
+                "dateWorked": at_date(worked),
             }
+            if worked == start.date():
+                # Autotask wants start and end on dateWorked (UTC) and refuses an entry
+                # ending at 00:00 of the next day: a part cut at midnight ends at 23:59:59.
+                shown_end = end - timedelta(seconds=1) if end.date() != start.date() else end
+                fields["startDateTime"] = at_datetime(start)
+                fields["endDateTime"] = at_datetime(shown_end)
+            # else: the local date differs from the UTC date of the start; the times would
+            # contradict dateWorked, so only the date and the hours are sent.
+            fields["hoursWorked"] = float(hours)
             if role_id is not None:
                 fields["roleID"] = role_id
             if settings.settings.time_billing_code_id is not None:

@@ -23,6 +23,8 @@ _BLOCK_TAGS = frozenset({
     "blockquote", "pre", "section", "article", "header", "footer", "hr", "dd", "dt",
 })
 _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
+#: Blocks that start a new line but leave no blank line after them.
+_LINE_TAGS = frozenset({"li", "br", "tr", "dd", "dt"})
 
 
 class _TextExtractor(HTMLParser):
@@ -42,8 +44,8 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+        elif tag in _BLOCK_TAGS and tag not in _LINE_TAGS:
+            self.parts.append("\n\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
