@@ -34,9 +34,9 @@ __all__ = [
 
 #: Field Nation status codes mapped to Autotask status labels unless settings say otherwise.
 DEFAULT_STATUS_MAP: Mapping[str, str] = {
-    **{code: "In Progress" for code in ("assigned", "confirmed", "on_my_way", "checked_in",
-                                        "checked_out", "on_hold", "delayed", "at_risk")},
-    **{code: "Complete" for code in ("work_done", "approved", "paid")},
+    **dict.fromkeys(("assigned", "confirmed", "on_my_way", "checked_in", "checked_out",
+                     "on_hold", "delayed", "at_risk"), "In Progress"),
+    **dict.fromkeys(("work_done", "approved", "paid"), "Complete"),
 }
 
 #: Ticket facts the outbound sync can write (``ConnectorSettings.ticket_fields``).
