@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,23 @@ def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[B
 def store(backend: Backend) -> SqlStore:
     """A fresh, empty store on each backend."""
     return backend.open()
+
+
+def run_threads(n: int, work: Callable[[int], None]) -> None:
+    """Run ``work(i)`` in ``n`` threads started together; fail if any of them raised."""
+    start = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            start.wait()
+            work(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors

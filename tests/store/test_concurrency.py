@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
-import threading
-from collections.abc import Callable
 
 from autotask_fn.store._sql import SqlStore
 
-from .conftest import Backend, open_spec
+from .conftest import Backend, open_spec, run_threads
 
 ENTRIES = 120
 
@@ -25,25 +23,6 @@ def drain(store: SqlStore, owner: str, *, batch: int = 3) -> list[int]:
         for e in entries:
             got.append(e.id)
             assert store.complete(e.id, owner)
-
-
-def run_threads(n: int, work: Callable[[int], None]) -> None:
-    start = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def target(i: int) -> None:
-        try:
-            start.wait()
-            work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors, errors
 
 
 def test_threads_leasing_together_get_each_entry_exactly_once(store: SqlStore) -> None:

@@ -18,6 +18,8 @@ import pytest
 from autotask_fn.store import StoreError
 from autotask_fn.store.limiters import RedisLimiter
 
+from .conftest import run_threads
+
 limits = pytest.importorskip("autotask_fn.autotask.limits")
 metadata = pytest.importorskip("autotask_fn.autotask.metadata")
 
@@ -99,11 +101,7 @@ def test_threads_of_several_limiters_never_exceed_three_in_flight(
                 with lock:
                     in_flight -= 1
 
-    threads = [threading.Thread(target=work, args=(limiters[i % 3],)) for i in range(9)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    run_threads(9, lambda i: work(limiters[i % 3]))
     assert peak == 3
     assert limiters[0].in_flight("Tickets") == 0
 

@@ -8,7 +8,7 @@ from autotask_fn.store import SCHEMA_VERSION, Scope, StoreError, StoreSchemaErro
 from autotask_fn.store._migrations import Migration
 from autotask_fn.store._sql import SqlStore
 
-from .conftest import Backend
+from .conftest import Backend, run_threads
 from .test_links import wo_link
 
 STEP_2 = Migration(
@@ -78,24 +78,6 @@ def test_a_database_from_a_newer_version_is_refused(shared_backend: Backend) -> 
 def test_several_stores_opening_a_new_database_at_once_all_succeed(
     shared_backend: Backend,
 ) -> None:
-    import threading
-
     opened: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def open_one() -> None:
-        try:
-            version = shared_backend.open().schema_version()
-            with lock:
-                opened.append(version)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors, errors
+    run_threads(4, lambda _: opened.append(shared_backend.open().schema_version()))
     assert opened == [SCHEMA_VERSION] * 4
