@@ -1,0 +1,195 @@
+"""UDF mapping, service calls, projects, attachments and the action map, end to end."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from conftest import InboundWorld
+
+from autotask_fn.sync.inbound import ProjectTaskNotFoundError
+from autotask_fn.sync.inbound_settings import InboundField
+
+FIELD_MAP = (InboundField("Site Notes", label="Site notes"),
+             InboundField("Dispatch Method", custom_field_id=502))
+
+
+def test_udfs_go_to_custom_fields_and_description_lines() -> None:
+    world = InboundWorld(field_map=FIELD_MAP)
+    ticket_id = world.ticket(userDefinedFields=[
+        {"name": "Site Notes", "value": "Ring the loading dock bell"},
+        {"name": "Dispatch Method", "value": "Field Nation"}])
+
+    result = world.svc.import_ticket(ticket_id)
+
+    wo = world.wo(result.work_order_id)
+    assert "Site notes: Ring the loading dock bell" in (wo.description_html or "")
+    assert {cf.id: cf.value for cf in wo.custom_fields}[502] == "Field Nation"
+    world.at_fake.ui_update_ticket(ticket_id, userDefinedFields=[
+        {"name": "Dispatch Method", "value": "In-House"}])
+    world.reset_counts()
+
+    again = world.svc.import_ticket(ticket_id)
+
+    assert set(again.changes) == {"cf:502"}
+    assert {cf.id: cf.value for cf in world.wo(result.work_order_id).custom_fields}[502] \
+        == "In-House"
+    assert world.fn_fake.count_requests("PUT") == 1
+
+
+def test_service_call_is_imported_through_its_tickets_and_company(world: InboundWorld) -> None:
+    seed = world.at_fake.seed
+    first = world.ticket(title="Swap router")
+    second = world.ticket(title="Check cabling")
+    call = world.at_fake.insert("ServiceCalls", {
+        "companyID": seed.company_id, "companyLocationID": seed.location_id,
+        "description": "Quarterly site visit", "status": 1, "isComplete": 0,
+        "startDateTime": "2026-03-10T13:00:00Z", "endDateTime": "2026-03-10T17:00:00Z"})
+    for ticket_id in (first, second):
+        world.at_fake.insert("ServiceCallTickets", {"serviceCallID": call, "ticketID": ticket_id})
+    numbers = {t: world.at_fake.record("Tickets", t)["ticketNumber"] for t in (first, second)}
+
+    result = world.importer().import_service_call(call)
+
+    assert result.created
+    assert result.entity == "ServiceCalls"
+    wo = world.wo(result.work_order_id)
+    text = wo.description_html or ""
+    assert "Quarterly site visit" in text
+    assert f"{numbers[second]}: Check cabling" in text
+    assert wo.schedule.start.strftime("%H:%M") == "13:00"
+    assert wo.schedule.end.strftime("%H:%M") == "17:00"
+    assert wo.location.address1 == "42 Market Street"
+    # Linked to the first ticket, so time and notes flow back there.
+    link = world.store.get_link(world.svc.scope, "wo", str(result.work_order_id))
+    assert (link.at_entity, link.at_id) == ("Tickets", first)
+    assert world.at_fake.record("Tickets", first)["externalID"] == \
+        f"[FN:custom:wo:{result.work_order_id}]"
+    world.reset_counts()
+    assert world.importer().import_service_call(call).changes == ()
+    assert world.fn_fake.count_requests() == 0
+
+
+def test_service_object_setting_makes_import_ticket_take_a_service_call_id() -> None:
+    world = InboundWorld(service_object="ServiceCalls")
+    seed = world.at_fake.seed
+    ticket_id = world.ticket()
+    call = world.at_fake.insert("ServiceCalls", {"companyID": seed.company_id,
+                                                 "description": "Visit", "status": 1})
+    world.at_fake.insert("ServiceCallTickets", {"serviceCallID": call, "ticketID": ticket_id})
+
+    result = world.svc.import_ticket(call)
+
+    assert (result.entity, result.id) == ("ServiceCalls", call)
+    assert world.wo(result.work_order_id).location.address1 == "1 Main Street"
+
+
+def test_project_is_imported_through_its_company_and_the_configured_task() -> None:
+    world = InboundWorld(project_task_title="Install shelving")
+    seed = world.at_fake.seed
+
+    result = world.importer().import_project(seed.project_id)
+
+    wo = world.wo(result.work_order_id)
+    assert wo.title == "Store refresh - Install shelving"
+    assert wo.incident_id == "P20260001"
+    assert wo.location.address1 == "1 Main Street"
+    link = world.store.get_link(world.svc.scope, "wo", str(result.work_order_id))
+    assert (link.at_entity, link.at_id) == ("Tasks", seed.task_id)
+    world.reset_counts()
+    assert world.importer().import_project(seed.project_id).changes == ()
+    assert world.fn_fake.count_requests() == 0
+
+
+def test_project_without_the_configured_task_names_the_setting() -> None:
+    world = InboundWorld(project_task_title="Paint the walls")
+    with pytest.raises(ProjectTaskNotFoundError) as info:
+        world.importer().import_project(world.at_fake.seed.project_id)
+    assert info.value.field == "project_task_title"
+    assert world.fn_fake.state.work_orders == {}
+
+
+def _attach(world: InboundWorld, ticket_id: int, name: str, content: bytes) -> int:
+    return world.at_fake.insert("TicketAttachments", {
+        "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
+        "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
+        "data": base64.b64encode(content).decode(), "fileSize": len(content), "publish": 1})
+
+
+def _documents(world: InboundWorld, wo_id: int) -> list[tuple[str | None, bytes]]:
+    folders = world.fn.list_folders(wo_id)
+    docs = next(f for f in folders if f.name == "Documents")
+    return [(f.name, world.fn.download(f.link)) for f in docs.files]
+
+
+def test_attachments_are_copied_once_each_when_enabled() -> None:
+    world = InboundWorld(import_attachments=True)
+    ticket_id = world.ticket()
+    att = _attach(world, ticket_id, "site-plan.pdf", b"%PDF-1.4 plan")
+
+    result = world.svc.import_ticket(ticket_id)
+
+    assert f"attachment:{att}" in result.changes
+    assert _documents(world, result.work_order_id) == [("site-plan.pdf", b"%PDF-1.4 plan")]
+    links = world.store.list_links(world.svc.scope, "at_attachment")
+    assert [(lk.at_entity, lk.at_id) for lk in links] == [("TicketAttachments", att)]
+    second = _attach(world, ticket_id, "wiring.pdf", b"%PDF-1.4 wiring")
+    world.at_fake.ui_update_ticket(ticket_id, title="Replace POS terminal now")
+
+    again = world.svc.import_ticket(ticket_id)
+
+    assert f"attachment:{second}" in again.changes
+    assert f"attachment:{att}" not in again.changes
+    assert sorted(n for n, _ in _documents(world, result.work_order_id)) == [
+        "site-plan.pdf", "wiring.pdf"]
+
+
+def test_attachments_stay_behind_when_disabled(world: InboundWorld) -> None:
+    ticket_id = world.ticket()
+    _attach(world, ticket_id, "site-plan.pdf", b"%PDF-1.4 plan")
+
+    result = world.svc.import_ticket(ticket_id)
+
+    assert _documents(world, result.work_order_id) == []
+    assert world.at_fake.count_requests(path="TicketAttachments") == 0
+
+
+def test_cancel_action_applies_before_assignment_only() -> None:
+    world = InboundWorld(action_map={"Cancelled": "cancel"})
+    open_ticket = world.ticket()
+    taken_ticket = world.ticket(title="Second visit")
+    wo_open = world.svc.import_ticket(open_ticket).work_order_id
+    wo_taken = world.svc.import_ticket(taken_ticket).work_order_id
+    world.fn_fake.update_work_order(wo_taken, types_of_work=[{"id": 11, "isPrimary": True}],
+                                    pay={"type": "fixed", "base": {"amount": 100, "units": 1}})
+    world.fn_fake.publish(wo_taken)
+    world.fn_fake.assign(wo_taken)
+
+    for ticket_id in (open_ticket, taken_ticket):
+        world.at_fake.ui_update_ticket(ticket_id, status=14)
+    cancelled = world.svc.import_ticket(open_ticket)
+    kept = world.svc.import_ticket(taken_ticket)
+
+    assert "action:cancel" in cancelled.changes
+    assert world.wo(wo_open).status.id == 7
+    assert "action:cancel" not in kept.changes
+    assert world.wo(wo_taken).status.id == 3
+
+
+def test_cancelled_ticket_is_not_dispatched_at_all() -> None:
+    world = InboundWorld(action_map={"Cancelled": "cancel"})
+    ticket_id = world.ticket(status=14)
+
+    result = world.svc.import_ticket(ticket_id)
+
+    assert result.work_order_id is None
+    assert world.fn_fake.state.work_orders == {}
+
+
+def test_publish_setting_publishes_a_complete_work_order() -> None:
+    world = InboundWorld(publish=True, type_of_work_id=11, template_id=701,
+                         pay={"type": "fixed", "base": {"amount": 150, "units": 1}})
+    result = world.svc.import_ticket(world.ticket())
+    wo = world.wo(result.work_order_id)
+    assert wo.status.id == 2
+    assert "action:publish" in result.changes
