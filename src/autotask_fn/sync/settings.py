@@ -153,6 +153,29 @@ class ConnectorSettings:
     """Autotask -> Field Nation imports (``import_ticket``, Autotask webhooks); validated with
     the rest (see :meth:`InboundSettings.resolve`)."""
 
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> ConnectorSettings:
+        """Build settings from plain data (a TOML ``[settings]`` table, JSON ...).
+
+        Unknown keys raise ``ValueError`` naming them; a nested table for a field whose
+        default is itself a settings object (e.g. ``inbound``) builds that object the same way.
+        """
+        known = {f.name: f for f in attrs.fields(cls)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(known)}")
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            default = known[name].default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = None
+            nested = type(default)
+            if isinstance(value, Mapping) and attrs.has(nested):
+                builder = getattr(nested, "from_mapping", None)
+                value = builder(value) if callable(builder) else nested(**value)
+            values[name] = value
+        return cls(**values)
+
     def check(self) -> list[SettingsFault]:
         """Faults visible without asking Autotask (ranges, unknown names)."""
         faults: list[SettingsFault] = []
