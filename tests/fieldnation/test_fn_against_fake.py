@@ -418,3 +418,54 @@ def test_tampered_fake_delivery_is_rejected(fn: FieldNationClient,
     fake.clock.advance(25 * 3600)
     with pytest.raises(Exception, match="older than"):
         verifier.verify(delivery.body, delivery.headers)
+
+
+# --------------------------------------------------------------------------- secret hygiene
+
+
+def test_httpx_request_log_lines_do_not_carry_the_token(
+    fn: FieldNationClient, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="httpx")
+    fn.create_work_order({"title": "Logged"})
+    token = fn.tokens.token()
+    assert "HTTP Request" in caplog.text
+    assert token not in caplog.text
+
+
+def test_links_with_embedded_tokens_are_redacted_in_reprs() -> None:
+    fake = FakeFieldNation(embed_token_in_links=True)
+    fn = client_for(fake)
+    wo_id = fake.create_work_order(title="Embedded")
+    fake.assign(wo_id)
+    fake.upload_file(wo_id, "a.pdf", b"abc")
+    (att,) = fn.get_work_order(wo_id).attachments
+    token = fn.tokens.token()
+    assert token in att.link
+    assert token not in repr(att)
+    assert fn.download(att.link) == b"abc"
+
+
+def test_stream_renews_an_expired_token_once(fake: FakeFieldNation, assigned: int) -> None:
+    frozen = fake.clock.timestamp()
+    fn = client_for(fake, clock=lambda: frozen)
+    fake.upload_file(assigned, "big.pdf", b"x" * 200_000)
+    link = fn.get_work_order(assigned).attachments[0].link
+    fake.clock.advance(3601)
+    with fn.stream(link) as chunks:
+        assert sum(len(c) for c in chunks) == 200_000
+    assert fake.count_requests("POST", FakeFieldNation.TOKEN_PATH) == 2
+
+
+def test_delete_folder(fn: FieldNationClient, assigned: int) -> None:
+    folder = fn.create_folder(assigned, "Temp")
+    fn.delete_folder(assigned, folder.id)
+    assert "Temp" not in {f.name for f in fn.list_folders(assigned)}
+
+
+def test_stats_count_every_request_sent(fn: FieldNationClient, fake: FakeFieldNation) -> None:
+    wo_id = fn.create_work_order({"title": "Stats"}).id
+    fn.get_work_order(wo_id)
+    fn.cancel_work_order(wo_id, "done")
+    assert fn.stats.total == fake.count_requests() == 4
+    assert fn.stats.by_method == {"POST": 2, "GET": 1, "DELETE": 1}

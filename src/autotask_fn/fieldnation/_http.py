@@ -33,6 +33,31 @@ from autotask_fn.fieldnation.wire import EXPIRED_TOKEN_MARKERS, WireFormat
 
 log = logging.getLogger("autotask_fn.fieldnation")
 
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so that secret query parameters (``access_token``) are hidden.
+
+    httpx logs every request URL at INFO on the ``httpx`` logger; since Field Nation takes the
+    token in the query string, that line would carry the token. The filter is installed on
+    the ``httpx`` logger when this module is imported.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the rendered message in place; never drops a record."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        redacted = redact_url(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_HTTPX_LOGGER = logging.getLogger("httpx")
+if not any(isinstance(f, RedactingFilter) for f in _HTTPX_LOGGER.filters):
+    _HTTPX_LOGGER.addFilter(RedactingFilter())
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 Auth = Literal["wire", "bearer", "none"]
 
@@ -149,18 +174,31 @@ class HttpCore:
     @contextlib.contextmanager
     def stream(self, method: str, path: str, *, auth: Auth = "wire",
                chunk_size: int = 65536) -> Iterator[Iterator[bytes]]:
-        """Open a streamed response; yields an iterator of byte chunks. Not retried."""
-        token = self.tokens.token() if auth != "none" else None
-        url, headers, params = self._prepare(path, None, token, auth)
-        self.stats.record(method)
-        try:
-            with self.http.stream(method, url, params=params, headers=headers) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise error_from_response(response, method, self._shown(response))
-                yield response.iter_bytes(chunk_size)
-        except httpx.TransportError as exc:
-            raise self._transport_error(exc, method, url) from None
+        """Open a streamed response; yields an iterator of byte chunks.
+
+        Not retried, except for the one repeat after an expired-token answer.
+        """
+        renewed = False
+        while True:
+            token = self.tokens.token() if auth != "none" else None
+            url, headers, params = self._prepare(path, None, token, auth)
+            self.stats.record(method)
+            try:
+                with self.http.stream(method, url, params=params, headers=headers) as response:
+                    log.debug("%s %s -> %s (streamed)", method, self._shown(response),
+                              response.status_code)
+                    if response.status_code >= 400:
+                        response.read()
+                        if token is not None and not renewed and _looks_expired(response,
+                                                                                self.wire):
+                            self.tokens.invalidate(token)
+                            renewed = True
+                            continue
+                        raise error_from_response(response, method, self._shown(response))
+                    yield response.iter_bytes(chunk_size)
+                    return
+            except httpx.TransportError as exc:
+                raise self._transport_error(exc, method, url) from None
 
     # ------------------------------------------------------------------ internals
 

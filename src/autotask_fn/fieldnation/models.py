@@ -24,6 +24,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
+from autotask_fn._redact import redact_url
 from autotask_fn.fieldnation.wire import DEFAULT_WIRE, FN_DATETIME_FORMAT, INTERNAL_MESSAGE_TYPES
 
 Raw = dict[str, Any]
@@ -266,7 +267,8 @@ class Attachment:
     id: int | None = None
     folder_id: int | None = None
     name: str | None = None
-    link: str | None = None
+    link: str | None = attrs.field(default=None, repr=lambda v: repr(redact_url(v)) if v else
+                                   repr(v))
     size_bytes: int | None = None
     status: str | None = None
     notes: str | None = None
