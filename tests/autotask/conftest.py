@@ -72,3 +72,33 @@ def make_client(sleeps: Sleeps) -> Callable[..., tuple[AutotaskClient, Mock]]:
         return client, mock
 
     return build
+
+
+@pytest.fixture
+def fake() -> Any:
+    """A fresh fake Autotask tenant."""
+    from autotask_fn.testing import FakeAutotask
+
+    return FakeAutotask()
+
+
+@pytest.fixture
+def at(fake: Any, sleeps: Sleeps) -> Iterator[AutotaskClient]:
+    """A client talking to ``fake`` in process (zone discovered through the fake)."""
+    client = AutotaskClient(fake.USERNAME, fake.SECRET, fake.INTEGRATION_CODE,
+                            zone_url=fake.zone_url, transport=httpx.WSGITransport(app=fake),
+                            sleep=sleeps)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def new_ticket(at: AutotaskClient, fake: Any) -> Callable[..., int]:
+    """Create a valid ticket through the client and return its id."""
+
+    def create(**fields: Any) -> int:
+        body = {"title": "Printer jam", "companyID": fake.seed.company_id, "status": 1,
+                "priority": 2, "queueID": fake.seed.queue_id, **fields}
+        return at.create("Tickets", body)
+
+    return create

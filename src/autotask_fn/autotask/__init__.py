@@ -12,6 +12,7 @@ from autotask_fn.autotask.client import (
     clear_metadata_cache,
 )
 from autotask_fn.autotask.errors import (
+    AutotaskAttachmentLimitError,
     AutotaskAuthError,
     AutotaskError,
     AutotaskNotFoundError,
@@ -64,6 +65,7 @@ __all__ = [
     "DEFAULT_ZONE_URL",
     "INTEGRATION_CODE_ENV",
     "UNSET",
+    "AutotaskAttachmentLimitError",
     "AutotaskAuthError",
     "AutotaskClient",
     "AutotaskError",

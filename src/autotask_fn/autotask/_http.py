@@ -14,6 +14,7 @@ import tenacity
 from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.autotask.errors import (
     WRITE_METHODS,
+    AutotaskAttachmentLimitError,
     AutotaskError,
     AutotaskRateLimitError,
     AutotaskServerError,
@@ -141,6 +142,8 @@ class Requester:
 
     # -- with retries ----------------------------------------------------------------
     def _retryable(self, exc: BaseException, idempotent: bool) -> bool:
+        if isinstance(exc, AutotaskAttachmentLimitError):
+            return False  # a 5-minute refusal: the caller decides (the limiter prevents it)
         if isinstance(exc, AutotaskRateLimitError):
             return True  # refused before acting (thread limit, 429)
         if isinstance(exc, AutotaskTransportError | AutotaskServerError):

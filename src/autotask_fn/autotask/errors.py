@@ -18,6 +18,7 @@ from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.errors import AutotaskFnError
 
 __all__ = [
+    "AutotaskAttachmentLimitError",
     "AutotaskAuthError",
     "AutotaskError",
     "AutotaskNotFoundError",
@@ -41,6 +42,10 @@ SERVER_TEXT = re.compile(
 )
 #: The thread-limit error (``Itgenatr005``) may arrive with any status.
 THREAD_LIMIT_TEXT = re.compile(r"(?i)itgenatr005|thread threshold")
+#: The attachment byte budget (10,000,000 bytes per 5 minutes) refusal; wording not documented.
+ATTACHMENT_LIMIT_TEXT = re.compile(r"(?i)attachment.{0,40}limit|upload limit")
+#: How long Autotask refuses attachments once the budget is spent (seconds).
+ATTACHMENT_WINDOW = 300.0
 #: A bad integration code is an authentication problem whatever the status.
 INTEGRATION_CODE_TEXT = re.compile(r"(?i)integration ?code")
 
@@ -117,6 +122,13 @@ class AutotaskRateLimitError(AutotaskError):
 
 class AutotaskThreadLimitError(AutotaskRateLimitError):
     """``Itgenatr005``: too many concurrent requests on one endpoint (3 per endpoint)."""
+
+
+class AutotaskAttachmentLimitError(AutotaskRateLimitError):
+    """The attachment byte budget is spent; ``retry_after`` is the 5-minute window.
+
+    Not retried automatically (the wait is long): a :class:`LocalLimiter` avoids it.
+    """
 
 
 class AutotaskServerError(AutotaskError):
@@ -204,6 +216,10 @@ def classify_response(
     ambiguous = False
     if THREAD_LIMIT_TEXT.search(joined):
         cls, message = AutotaskThreadLimitError, f"Autotask thread limit exceeded: {summary}"
+    elif ATTACHMENT_LIMIT_TEXT.search(joined) and status in (400, 429, 500):
+        cls = AutotaskAttachmentLimitError
+        message = f"Autotask attachment upload budget exceeded: {summary}"
+        retry_after = retry_after or str(ATTACHMENT_WINDOW)
     elif status == 429:
         cls, message = AutotaskRateLimitError, f"Autotask request threshold exceeded: {summary}"
     elif status == 401 or (INTEGRATION_CODE_TEXT.search(joined) and status in (400, 403, 500)):
