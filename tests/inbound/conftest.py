@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,7 +26,6 @@ class InboundWorld:
     def __init__(self, **inbound: Any) -> None:
         self.at_fake = FakeAutotask()
         self.fn_fake = FakeFieldNation()
-        self.now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC).timestamp()
         self.at = AutotaskClient(
             FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
             zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake),
@@ -49,7 +47,8 @@ class InboundWorld:
         self.svc = self.service()
 
     def clock(self) -> float:
-        return self.now
+        """The service's clock follows the Field Nation fake (webhook timestamps agree)."""
+        return float(self.fn_fake.clock.timestamp())
 
     def service(self, store: Any = None) -> SyncService:
         return SyncService(autotask=self.at, fieldnation=self.fn, store=store or self.store,
