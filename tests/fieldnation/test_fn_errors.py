@@ -162,3 +162,42 @@ def test_stats_count_requests_by_method() -> None:
     fn.get_work_order(7)
     assert fn.stats.by_method == {"POST": 1, "GET": 2, "PUT": 1}
     assert fn.stats.total == 4
+
+
+@pytest.mark.parametrize(
+    ("answer", "method", "ambiguous"),
+    [
+        (httpx.Response(500, json={"message": "boom"}), "POST", True),
+        (httpx.Response(503, json={"message": "boom"}), "PUT", True),
+        (httpx.Response(500, json={"message": "boom"}), "GET", False),
+        (httpx.Response(400, json={"message": "bad"}), "POST", False),
+        (httpx.Response(403, json={"message": "no"}), "POST", False),
+        (httpx.ConnectError("refused"), "POST", False),
+        (httpx.ReadTimeout("slow"), "POST", True),
+        (httpx.ReadTimeout("slow"), "GET", False),
+    ],
+)
+def test_ambiguous_marks_writes_that_may_have_been_applied(
+    answer: httpx.Response | Exception, method: str, ambiguous: bool,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    fn = make_client(StubFN(handler), max_retries=0)
+    call = {"POST": lambda: fn.create_work_order({"title": "t"}),
+            "PUT": lambda: fn.update_work_order(7, {"title": "t"}),
+            "GET": lambda: fn.get_work_order(7)}[method]
+    with pytest.raises(FieldNationError) as info:
+        call()
+    assert info.value.ambiguous is ambiguous
+
+
+def test_secrets_echoed_in_an_error_body_are_scrubbed() -> None:
+    stub = StubFN(lambda r: httpx.Response(
+        400, json={"message": f"bad request from {PASSWORD} / {CLIENT_SECRET}"}))
+    with pytest.raises(FieldNationValidationError) as info:
+        make_client(stub).create_work_order({"title": "t"})
+    assert PASSWORD not in str(info.value)
+    assert CLIENT_SECRET not in info.value.message

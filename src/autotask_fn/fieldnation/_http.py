@@ -194,7 +194,8 @@ class HttpCore:
                             self.tokens.invalidate(token)
                             renewed = True
                             continue
-                        raise error_from_response(response, method, self._shown(response))
+                        raise error_from_response(response, method, self._shown(response),
+                                                  self._secrets)
                     yield response.iter_bytes(chunk_size)
                     return
             except httpx.TransportError as exc:
@@ -219,7 +220,10 @@ class HttpCore:
 
     def _transport_error(self, exc: Exception, method: str, url: str) -> FieldNationTransportError:
         text = redact_text(str(exc), self._secrets)
-        return FieldNationTransportError(f"{type(exc).__name__}: {text}", method=method, url=url)
+        # A failed connect means the request never left; anything later may have been applied.
+        sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        return FieldNationTransportError(f"{type(exc).__name__}: {text}", method=method, url=url,
+                                         sent=sent)
 
     def _send_authed(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
                      data: Mapping[str, Any] | None, files: Any, auth: Auth) -> httpx.Response:
@@ -234,7 +238,8 @@ class HttpCore:
                 self.tokens.invalidate(token)
                 renewed = True
                 continue
-            raise error_from_response(response, method, self._shown(response))
+            raise error_from_response(response, method, self._shown(response),
+                                      self._secrets)
 
     def _send_once(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
                    data: Mapping[str, Any] | None, files: Any, token: str | None,

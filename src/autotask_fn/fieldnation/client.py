@@ -226,6 +226,8 @@ class FieldNationClient:
         """
         params: dict[str, Any] = {}
         for key, value in (filters or {}).items():
+            if value is None:
+                continue
             name = key if key.startswith("f_") or key in _LIST_PARAMS else f"f_{key}"
             if isinstance(value, list | tuple | set):
                 value = ",".join(str(v) for v in value)

@@ -14,11 +14,12 @@ No error text ever contains a secret: URLs are rendered through
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
-from autotask_fn._redact import redact_url
+from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.errors import AutotaskFnError
 
 
@@ -32,6 +33,8 @@ class FieldNationError(AutotaskFnError):
         method: HTTP method of the failed request.
         url: the request URL with every secret query parameter redacted.
         details: further per-field messages from the body (``errors[]``).
+        ambiguous: True when a write may have been applied although it failed: a 5xx answer
+            or a transport failure after the request went out, on POST/PUT/DELETE/PATCH.
     """
 
     def __init__(
@@ -43,14 +46,23 @@ class FieldNationError(AutotaskFnError):
         method: str | None = None,
         url: str | None = None,
         details: tuple[str, ...] = (),
+        sent: bool = True,
     ) -> None:
         self.message = redact_url(message)
+        self.sent = sent
         self.status = status
         self.code = code
         self.method = method
         self.url = redact_url(url) if url is not None else None
         self.details = tuple(redact_url(d) for d in details)
         super().__init__(self._render())
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether a write may have happened although this error was raised."""
+        if (self.method or "GET").upper() in {"GET", "HEAD"} or not self.sent:
+            return False
+        return self.status is None or self.status >= 500
 
     def _render(self) -> str:
         head = f"{self.status} " if self.status is not None else ""
@@ -64,6 +76,11 @@ class FieldNationError(AutotaskFnError):
 
 class FieldNationAuthError(FieldNationError):
     """401, or a token that could not be obtained/renewed (bad credentials)."""
+
+    @property
+    def ambiguous(self) -> bool:
+        """Never: the server refused the request before acting on it."""
+        return False
 
 
 class FieldNationPermissionError(FieldNationError):
@@ -151,11 +168,13 @@ def _decode(response: httpx.Response) -> Any:
         return response.text
 
 
-def error_from_response(response: httpx.Response, method: str, url: str) -> FieldNationError:
-    """Build the typed error for a non-2xx ``response``."""
+def error_from_response(response: httpx.Response, method: str, url: str,
+                        secrets: Iterable[str] = ()) -> FieldNationError:
+    """Build the typed error for a non-2xx ``response`` (``secrets`` are scrubbed from it)."""
     status = response.status_code
     message, code, details = error_message(_decode(response))
-    message = message or response.reason_phrase or f"HTTP {status}"
+    message = redact_text(message or response.reason_phrase or f"HTTP {status}", secrets)
+    details = tuple(redact_text(d, secrets) for d in details)
     kwargs: dict[str, Any] = {"method": method, "url": url, "details": details}
     if status == 429:
         return FieldNationRateLimitError(

@@ -119,16 +119,16 @@ class TokenManager:
             raise FieldNationTransportError(
                 f"token request failed: {type(exc).__name__}: "
                 f"{redact_text(str(exc), creds.secrets())}", method="POST", url=self._url,
+                sent=False,  # getting a token is not the caller's write: never ambiguous
             ) from None
         log.debug("POST %s -> %s", self._url, response.status_code)
         if response.status_code >= 400:
-            err = error_from_response(response, "POST", self._url)
-            message = redact_text(err.message, creds.secrets())
+            err = error_from_response(response, "POST", self._url, creds.secrets())
             if response.status_code in (400, 401, 403):
-                raise FieldNationAuthError(f"could not obtain a token: {message}",
+                raise FieldNationAuthError(f"could not obtain a token: {err.message}",
                                            response.status_code, err.code, method="POST",
                                            url=self._url)
-            raise type(err)(message, err.status, err.code, method="POST", url=self._url)
+            raise err
         try:
             body = response.json()
             access_token = str(body["access_token"])
