@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conftest import InboundWorld
 
+
 from autotask_fn.store.base import scoped_key
 
 
@@ -77,3 +78,26 @@ def test_status_and_priority_labels_follow_the_ticket(world: InboundWorld) -> No
     text = world.wo(result.work_order_id).description_html or ""
     assert "Status: In Progress" in text
     assert "Priority: High" in text
+
+
+def test_company_and_location_are_reused_by_the_next_first_import(world: InboundWorld) -> None:
+    world.svc.import_ticket(world.ticket())
+    world.reset_counts()
+
+    second = world.svc.import_ticket(world.ticket(title="Another store visit"))
+
+    assert second.created
+    assert world.at_fake.count_requests("GET", r"/Companies/") == 0
+    assert world.at_fake.count_requests("GET", r"/CompanyLocations/") == 0
+    assert second.autotask_calls == 3  # ticket, contact, marker
+
+
+def test_reference_cache_can_be_turned_off() -> None:
+    world = InboundWorld(reference_cache_seconds=0)
+    world.svc.import_ticket(world.ticket())
+    world.reset_counts()
+
+    second = world.svc.import_ticket(world.ticket(title="Another store visit"))
+
+    assert world.at_fake.count_requests("GET", r"/Companies/") == 1
+    assert second.autotask_calls == 5

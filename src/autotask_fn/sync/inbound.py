@@ -30,12 +30,14 @@ import base64
 import binascii
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from autotask_fn.autotask.metadata import TTLCache
 from autotask_fn.autotask.webhooks import (
     Callout,
     CalloutVerifier,
@@ -77,6 +79,11 @@ VOLATILE_FIELDS = frozenset({
     "lastTrackedModificationDateTime", "lastCustomerNotificationDateTime",
     "lastCustomerVisibleActivityDateTime", "lastActivityPersonID",
 })
+#: Reference data cached per Autotask client (``InboundSettings.reference_cache_seconds``).
+REFERENCE_ENTITIES = frozenset({"Companies", "CompanyLocations"})
+_REFERENCE_CACHES: weakref.WeakKeyDictionary[Any, TTLCache[tuple[str, int], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 #: Field Nation status names (lower case) in which the action map no longer applies.
 _ASSIGNED_OR_LATER = ("assigned", "work done", "work_done", "approved", "paid", "cancelled",
                       "deleted", "complete")
@@ -560,6 +567,11 @@ class TicketImporter:
              owner_id: int) -> dict[str, Any]:
         from autotask_fn.autotask.errors import AutotaskNotFoundError, AutotaskPermissionError
 
+        cache = self._reference_cache() if entity in REFERENCE_ENTITIES else None
+        if cache is not None:
+            cached = cache.get((entity, record_id))
+            if cached is not None:
+                return dict(cached)
         try:
             record = self.autotask.get(entity, record_id)
         except AutotaskPermissionError:
@@ -571,7 +583,22 @@ class TicketImporter:
         if record is None:
             raise TicketNotFoundError(f"{entity} {record_id} does not exist ({owner}.{field})",
                                       field=field, entity=owner, entity_id=owner_id)
+        if cache is not None:
+            cache.set((entity, record_id), dict(record))
         return dict(record)
+
+    def _reference_cache(self) -> TTLCache[tuple[str, int], dict[str, Any]] | None:
+        """Companies and locations, cached per Autotask client for a few minutes."""
+        ttl = self.settings.reference_cache_seconds
+        if ttl <= 0:
+            return None
+        try:
+            cache = _REFERENCE_CACHES.get(self.autotask)
+            if cache is None or cache.ttl != ttl:
+                cache = _REFERENCE_CACHES[self.autotask] = TTLCache(ttl)
+        except TypeError:  # a client that cannot be weakly referenced: no cache
+            return None
+        return cache
 
     def _metadata(self, entity: str) -> tuple[Picklists, Picklists]:
         picklists = _picklists(self.autotask.fields(entity))

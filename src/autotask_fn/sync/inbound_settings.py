@@ -111,6 +111,11 @@ class InboundSettings:
     """Autotask ``countryID`` -> Field Nation country code."""
     default_country: str = "US"
     """Country code used when a location's ``countryID`` is not in :attr:`country_map`."""
+    reference_cache_seconds: float = 600.0
+    """How long companies and company locations read by an import are reused by later
+    imports through the same Autotask client (``0`` turns the cache off). Saves two calls per
+    first import of a ticket whose company was seen recently; an address edited in Autotask
+    reaches work orders imported within this time late."""
     webhook_secrets: tuple[str, ...] = attrs.field(
         default=(), converter=_secrets, repr=False
     )
