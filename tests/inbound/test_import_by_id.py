@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from conftest import InboundWorld
 
-
 from autotask_fn.store.base import scoped_key
 
 
