@@ -306,11 +306,11 @@ class FieldNationClient:
         ``{"service_window": {"mode": "exact", "start": datetime(...)}}``.
         """
         if isinstance(schedule, Schedule):
+            if schedule.start is None:
+                raise ValueError("a schedule needs a start")
             window: dict[str, Any] = {"mode": schedule.mode or "exact", "start": schedule.start}
             if schedule.end is not None:
                 window["end"] = schedule.end
-            if schedule.start is None:
-                raise ValueError("a schedule needs a start")
             payload: dict[str, Any] = {"service_window": window}
             if schedule.require_ontime is not None:
                 payload["require_ontime"] = schedule.require_ontime
@@ -422,7 +422,13 @@ class FieldNationClient:
 
     def update_expense(self, work_order_id: int | str, expense_id: int,
                        **fields: Any) -> Expense:
-        """Change an expense (e.g. ``status="approved"``, ``amount=Decimal("12.50")``)."""
+        """Change an expense (e.g. ``status="approved"``, ``amount=Decimal("12.50")``).
+
+        ``status`` may be given in either documented vocabulary (``rejected`` or
+        ``disapproved``...); it is sent in this client's ``WireFormat`` words.
+        """
+        if "status" in fields:
+            fields["status"] = self.wire.normalise_expense_status(fields["status"])
         path = f"{self._wo(work_order_id)}/expenses/{int(expense_id)}"
         body = self._call("PUT", path, json=fields)
         return self._pick(body, Expense, "PUT", path, want_id=int(expense_id))

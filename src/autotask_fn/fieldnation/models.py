@@ -7,7 +7,8 @@ a small *normaliser* folds the documented variants into one canonical shape (ref
 - ``description`` as ``{"html": ...}`` or a plain string;
 - time logs with ``in``/``out`` (legacy, canonical) or ``start``/``end`` (new narrative page);
 - money and hours as strings (``"50.00"``) or numbers, always read into :class:`~decimal.Decimal`;
-- expense statuses in either vocabulary (``new``/``disapproved`` or ``pending``/``rejected``);
+- expense statuses in either vocabulary (``new``/``disapproved`` or ``pending``/``rejected``),
+  read into the words of :data:`~autotask_fn.fieldnation.wire.DEFAULT_WIRE`;
 - dates as ``{"utc": "YYYY-MM-DD HH:mm:ss"}``, ISO strings, or nested ``{"created": {"utc"}}``.
 
 Unknown fields are ignored, and every model keeps the object it was read from in ``raw``.
@@ -55,7 +56,7 @@ def parse_fn_datetime(obj: object) -> datetime | None:
     if obj is None or isinstance(obj, bool):
         return None
     if isinstance(obj, datetime):
-        return obj if obj.tzinfo else obj.replace(tzinfo=UTC)
+        return obj.astimezone(UTC) if obj.tzinfo else obj.replace(tzinfo=UTC)
     if isinstance(obj, int | float):
         try:
             return datetime.fromtimestamp(float(obj), UTC)
@@ -81,7 +82,7 @@ def parse_fn_datetime(obj: object) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- value helpers

@@ -1,0 +1,56 @@
+"""The wire choices in WireFormat change what goes on the wire, and links keep the token home."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from autotask_fn.fieldnation import WireFormat
+
+from .conftest import StubFN, body, make_client
+
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+END = datetime(2026, 1, 5, 11, tzinfo=UTC)
+
+
+def echo_time_log(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(201, json={"id": 1, **body(request)})
+
+
+def test_time_logs_are_written_as_nested_in_out_by_default() -> None:
+    stub = StubFN(echo_time_log)
+    log = make_client(stub).create_time_log(5, START, END)
+    assert body(stub.api_requests()[0]) == {
+        "in": {"created": {"utc": "2026-01-05 09:00:00"}},
+        "out": {"created": {"utc": "2026-01-05 11:00:00"}}}
+    assert (log.start, log.end) == (START, END)
+
+
+def test_time_log_keys_and_nesting_can_be_switched() -> None:
+    stub = StubFN(echo_time_log)
+    wire = WireFormat(time_log_keys=("start", "end"), time_log_nested=False)
+    log = make_client(stub, wire=wire).create_time_log(5, START, END)
+    assert body(stub.api_requests()[0]) == {"start": {"utc": "2026-01-05 09:00:00"},
+                                            "end": {"utc": "2026-01-05 11:00:00"}}
+    assert log.hours == 2
+
+
+def test_expense_status_is_sent_in_the_configured_vocabulary() -> None:
+    stub = StubFN(lambda r: httpx.Response(200, json={"id": 3, **body(r)}))
+    make_client(stub).update_expense(5, 3, status="rejected")
+    narrative = WireFormat(expense_status_new="pending", expense_status_denied="rejected")
+    make_client(stub, wire=narrative).update_expense(5, 3, status="disapproved")
+    assert [body(r)["status"] for r in stub.api_requests()] == ["disapproved", "rejected"]
+
+
+def test_foreign_download_links_never_receive_the_token() -> None:
+    stub = StubFN(lambda r: httpx.Response(200, content=b"file-bytes"))
+    fn = make_client(stub)
+    assert fn.download("https://storage.example.net/signed/abc?sig=1") == b"file-bytes"
+    assert fn.download("/files/abc/report.pdf") == b"file-bytes"
+    foreign, own = stub.api_requests()
+    assert "access_token" not in foreign.url.params
+    assert "authorization" not in foreign.headers
+    assert own.url.host == "api-sandbox.fndev.net"
+    assert own.url.params["access_token"] == stub.issued[0]
