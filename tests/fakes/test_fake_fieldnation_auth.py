@@ -126,3 +126,14 @@ def test_the_request_log_never_shows_the_token(fake: FakeFieldNation) -> None:
     fake.http_client(None).get(f"{REST}/workorders", params={"access_token": token})
     assert fake.requests
     assert all(token not in r.url for r in fake.requests)
+
+
+def test_token_request_bodies_are_redacted_in_the_log(fake: FakeFieldNation,
+                                                      anon: httpx.Client) -> None:
+    tech = _creds(username=F.PROVIDER_USERNAME, password=F.PROVIDER_PASSWORD)
+    assert anon.post(TOKEN, data=tech).status_code == 200
+    assert anon.post(TOKEN, json=tech).status_code == 200
+    for logged in fake.requests:
+        assert F.PROVIDER_PASSWORD.encode() not in logged.body
+        assert F.CLIENT_SECRET.encode() not in logged.body
+        assert F.PROVIDER_USERNAME.encode() in logged.body

@@ -240,3 +240,38 @@ def test_unsigned_webhook_gets_no_signature_header(fake: FakeFieldNation) -> Non
     fake.create_work_order()
     [delivery] = fake.take_deliveries()
     assert "X-FN-Signature" not in delivery.headers
+
+
+def test_failed_pushes_are_retried_and_4xx_are_dead_letters(fake: FakeFieldNation) -> None:
+    fake.register_webhook(URL, ["workorder.created"], secret=SECRET)
+    answers = iter([503, 200, 410])
+    fake.deliver_to(lambda delivery: next(answers))
+    fake.create_work_order()
+    [failed] = fake.failed_deliveries
+    assert failed.attempt == 1
+    [retry] = fake.retry_failed()
+    assert (retry.delivery_uuid, retry.attempt) == (failed.delivery_uuid, 2)
+    assert fake.failed_deliveries == []
+    fake.create_work_order()
+    assert [d.attempt for d in fake.dead_letters] == [1]
+    assert [a.status for a in fake.delivery_attempts] == [503, 200, 410]
+
+
+def test_a_crashing_handler_counts_as_a_failed_delivery(fake: FakeFieldNation) -> None:
+    fake.register_webhook(URL, ["workorder.created"], secret=SECRET)
+
+    def crash(delivery: Delivery) -> None:
+        raise ConnectionError("receiver down")
+
+    fake.deliver_to(crash)
+    fake.create_work_order()
+    assert len(fake.failed_deliveries) == 1
+    assert fake.delivery_attempts[0].error == "ConnectionError: receiver down"
+
+
+def test_registration_secret_is_not_kept_in_the_request_log(fake: FakeFieldNation,
+                                                            hooks: httpx.Client) -> None:
+    hooks.post(HOOKS, json={"url": URL, "events": ["workorder.created"], "secret": SECRET})
+    [logged] = [r for r in fake.requests if r.method == "POST"]
+    assert SECRET.encode() not in logged.body
+    assert json.loads(logged.body)["url"] == URL

@@ -188,7 +188,8 @@ def _docs(api: httpx.Client, wo: int) -> dict:
     return next(f for f in folders if f["name"] == "Documents")
 
 
-def test_upload_download_review_delete(api: httpx.Client, tech: httpx.Client, wo: int) -> None:
+def test_upload_download_review_delete(api: httpx.Client, tech: httpx.Client,
+                                       fake: FakeFieldNation, wo: int) -> None:
     folder = _docs(api, wo)
     up = tech.post(f"{W}/{wo}/attachments/{folder['id']}",
                    files={"file": ("photo.png", b"\x89PNG-bytes", "image/png")},
@@ -203,8 +204,7 @@ def test_upload_download_review_delete(api: httpx.Client, tech: httpx.Client, wo
     assert link.startswith(f"{FakeFieldNation.BASE_URL}/files/")
     assert "access_token" not in link
     assert api.get(link).content == b"\x89PNG-bytes"
-    anon = httpx.Client(transport=api._transport)  # same fake, no token
-    assert anon.get(link).status_code == 401
+    assert fake.http_client(None).get(link).status_code == 401
     put = api.put(f"{W}/{wo}/attachments/{folder['id']}/{stored['id']}",
                   json={"status": "APPROVED", "notes": "ok"})
     assert (put.json()["status"], put.json()["notes"]) == ("APPROVED", "ok")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import attrs
 import httpx
 
+from autotask_fn._redact import REDACTED, SECRET_PARAMS, redact_url
 from autotask_fn.testing._service import (
     FakeRequest,
     FakeResponse,
@@ -26,7 +29,12 @@ from autotask_fn.testing.fieldnation.render import Renderer
 from autotask_fn.testing.fieldnation.routes import ROUTES, Call
 from autotask_fn.testing.fieldnation.state import FieldNationState
 from autotask_fn.testing.fieldnation.timefmt import iso
-from autotask_fn.testing.fieldnation.webhooks import Delivery, WebhookHub
+from autotask_fn.testing.fieldnation.webhooks import (
+    Delivery,
+    DeliveryAttempt,
+    WebhookHub,
+    handler_status,
+)
 
 T = TypeVar("T")
 _HOOK = re.compile(r"/api/v1/webhooks(?:/([\w-]+))?/?\Z")
@@ -93,7 +101,17 @@ class FakeFieldNation(TestHelpers, FakeService):
                 return
             pending, self.hub.outbox = self.hub.outbox, []
         for delivery in pending:
-            handler(delivery)
+            self._push(handler, delivery)
+
+    def _push(self, handler: Callable[[Delivery], Any], delivery: Delivery) -> None:
+        try:
+            status, error = handler_status(handler(delivery)), None
+        except AssertionError:
+            raise  # a failing test assertion inside the handler must surface
+        except Exception as exc:  # the receiver "crashed": like a connection error
+            status, error = 0, f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            self.hub.record(delivery, status, error)
 
     def _run(self, action: Callable[[], T]) -> T:
         try:
@@ -101,6 +119,18 @@ class FakeFieldNation(TestHelpers, FakeService):
                 return action()
         finally:
             self._flush()
+
+    def work_order(self, wo_id: int) -> dict[str, Any]:
+        """The full work order as the API user would GET it (links without a token)."""
+        def view() -> dict[str, Any]:
+            renderer = Renderer(self.state, self.state.api_user(), self._link_for(None))
+            return renderer.work_order(self.state.raw_work_order(wo_id))
+
+        return self._run(view)
+
+    def _record(self, request: FakeRequest, status: int) -> None:
+        # The shared log keeps bodies; token and webhook bodies hold passwords and secrets.
+        super()._record(attrs.evolve(request, body=redact_body(request.body)), status)
 
     # -- links -------------------------------------------------------------------------
     def _link_for(self, token: str | None) -> Callable[[StoredFile], str]:
@@ -264,15 +294,54 @@ class FakeFieldNation(TestHelpers, FakeService):
         """Return the next attempt of ``delivery`` (pushed to the handler if one is set)."""
         with self._lock:
             retry = self.hub.retry_of(delivery)
-        if self.hub.handler is not None:
-            self.hub.handler(retry)
+            handler = self.hub.handler
+        if handler is not None:
+            self._push(handler, retry)
         return retry
 
     def deliver_to(self, handler: Callable[[Delivery], Any] | None) -> None:
-        """Push every delivery to ``handler`` as soon as it is made (``None`` = outbox)."""
+        """Push every delivery to ``handler`` as soon as it is made (``None`` = outbox).
+
+        The handler's answer decides what happens next, as with Field Nation's retries:
+        ``None``/``True``/2xx (an int or anything with ``status_code``, e.g. an
+        ``httpx.Response``) is delivered; a 5xx, ``False`` or an exception (other than
+        ``AssertionError``, which propagates) lands in :attr:`failed_deliveries` for
+        :meth:`retry_failed`; a 4xx, or the 8th failed attempt, in :attr:`dead_letters`.
+        """
         with self._lock:
             self.hub.handler = handler
         self._flush()
+
+    def retry_failed(self) -> list[Delivery]:
+        """Send the next attempt of every failed delivery (to the handler, else the outbox)."""
+        with self._lock:
+            retries = [self.hub.retry_of(d) for d in self.hub.failed]
+            self.hub.failed = []
+            handler = self.hub.handler
+            if handler is None:
+                self.hub.outbox.extend(retries)
+        if handler is not None:
+            for retry in retries:
+                self._push(handler, retry)
+        return retries
+
+    @property
+    def failed_deliveries(self) -> list[Delivery]:
+        """Pushed deliveries waiting for a retry (see :meth:`deliver_to`)."""
+        with self._lock:
+            return list(self.hub.failed)
+
+    @property
+    def dead_letters(self) -> list[Delivery]:
+        """Deliveries given up on (a 4xx, or too many failed attempts)."""
+        with self._lock:
+            return list(self.hub.dead_letters)
+
+    @property
+    def delivery_attempts(self) -> list[DeliveryAttempt]:
+        """Every push to the handler with its outcome, oldest first."""
+        with self._lock:
+            return list(self.hub.attempts)
 
 
 def _legacy_body(exc: FakeApiError) -> dict[str, Any]:
@@ -281,3 +350,27 @@ def _legacy_body(exc: FakeApiError) -> dict[str, Any]:
 
 def _legacy_error(status: int, message: str) -> FakeResponse:
     return json_response({"status": status, "message": message}, status)
+
+
+def redact_body(body: bytes) -> bytes:
+    """A request body with secret fields (password, client_secret, secret...) replaced."""
+    if not body or len(body) > 65536:
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact_url(text).encode("utf-8")
+    return json.dumps(_scrub(data)).encode("utf-8")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED if str(k).lower() in SECRET_PARAMS else _scrub(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value

@@ -17,7 +17,6 @@ from autotask_fn.testing.fieldnation.auth import Tokens
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.records import User
-from autotask_fn.testing.fieldnation.render import Renderer
 from autotask_fn.testing.fieldnation.state import FieldNationState
 from autotask_fn.testing.fieldnation.timefmt import utc_obj
 from autotask_fn.testing.fieldnation.webhooks import WebhookHub
@@ -70,14 +69,6 @@ class TestHelpers:
         if user is None:
             raise FakeApiError(401, "Invalid username or password.")
         return self._run(lambda: self.tokens.issue_for(user).value)
-
-    def work_order(self, wo_id: int) -> dict[str, Any]:
-        """The full work order as the API user would GET it."""
-        def view() -> dict[str, Any]:
-            renderer = Renderer(self.state, self._buyer(), lambda s: f"/files/{s.token}")
-            return renderer.work_order(self.state.raw_work_order(wo_id))
-
-        return self._run(view)
 
     # -- buyer side ----------------------------------------------------------------
     def create_work_order(self, **fields: Any) -> int:

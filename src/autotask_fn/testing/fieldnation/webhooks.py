@@ -46,6 +46,8 @@ KNOWN_EVENTS = frozenset({
     "workorder.status.deleted",
 })
 WEBHOOK_STATUSES = frozenset({"active", "inactive", "archived"})
+#: Attempts before a delivery goes to the dead letters (reference §5: up to 8).
+MAX_ATTEMPTS = 8
 
 
 @attrs.frozen(repr=False)
@@ -92,6 +94,29 @@ class Webhook:
     updated: datetime
 
 
+@attrs.frozen
+class DeliveryAttempt:
+    """What a push handler answered: an HTTP status (0 when it raised) and the error text."""
+
+    delivery: Delivery
+    status: int
+    error: str | None = None
+
+
+def handler_status(result: Any) -> int:
+    """Read a push handler's answer: an int, anything with ``status_code``, or None/True=200."""
+    if result is None or result is True:
+        return 200
+    if result is False:
+        return 500
+    if isinstance(result, int):
+        return result
+    status = getattr(result, "status_code", None)
+    if isinstance(status, int):
+        return status
+    raise TypeError("a delivery handler returns None, a bool, an int or a response")
+
+
 def sign(secret: str, body: bytes) -> str:
     """``sha256=<lowercase hex HMAC-SHA256(secret, body)>``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -110,6 +135,12 @@ class WebhookHub:
         self.webhooks: dict[str, Webhook] = {}
         self.outbox: list[Delivery] = []
         self.handler: Callable[[Delivery], Any] | None = None
+        #: Every push to the handler, oldest first.
+        self.attempts: list[DeliveryAttempt] = []
+        #: Deliveries whose push failed with a 5xx, a timeout or an error: retried later.
+        self.failed: list[Delivery] = []
+        #: Deliveries given up on: any 4xx, or still failing after MAX_ATTEMPTS.
+        self.dead_letters: list[Delivery] = []
 
     # -- registrations ---------------------------------------------------------------
     def register(self, payload: Any) -> Webhook:
@@ -256,6 +287,16 @@ class WebhookHub:
         if hook is not None and hook.secret:
             headers["X-FN-Signature"] = sign(hook.secret, delivery.body)
         return attrs.evolve(delivery, headers=headers, attempt=delivery.attempt + 1)
+
+    def record(self, delivery: Delivery, status: int, error: str | None = None) -> None:
+        """File a push outcome: 2xx done; 4xx dead; 5xx/0 retried until MAX_ATTEMPTS."""
+        self.attempts.append(DeliveryAttempt(delivery, status, error))
+        if 200 <= status < 300:
+            return
+        if 400 <= status < 500 or delivery.attempt >= MAX_ATTEMPTS:
+            self.dead_letters.append(delivery)
+        else:
+            self.failed.append(delivery)
 
     def take(self, duplicate: float | int = 0.0, shuffle: bool = False,
              seed: int | None = None) -> list[Delivery]:
