@@ -102,7 +102,8 @@ def open_spec(spec: tuple[str, ...]) -> SqlStore:
     return PostgresStore(spec[1], schema=spec[2])
 
 
-def _drop_schema(schema: str) -> None:
+def drop_schema(schema: str) -> None:
+    """Drop a test schema and everything in it."""
     import psycopg
 
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
@@ -116,7 +117,7 @@ def _make_backend(name: str, tmp_path: Path) -> tuple[Backend, Callable[[], None
         return Backend(name, ("sqlite", str(tmp_path / "store.db"))), lambda: None
     require_postgres()
     schema = f"atfn_test_{secrets.token_hex(6)}"
-    return Backend(name, ("postgres", PG_DSN, schema)), lambda: _drop_schema(schema)
+    return Backend(name, ("postgres", PG_DSN, schema)), lambda: drop_schema(schema)
 
 
 ALL = [

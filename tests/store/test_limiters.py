@@ -1,7 +1,8 @@
-"""RedisLimiter: Autotask's per-tenant limits kept by several threads and processes together.
+"""Shared limiters: Autotask's per-tenant limits kept by several threads and processes together.
 
-Runs against the Redis at ``AUTOTASK_FN_TEST_REDIS_URL`` (default 127.0.0.1:6379/0) and
-skips when none answers. Every test uses its own key prefix and deletes its keys.
+Each test runs against the Redis at ``AUTOTASK_FN_TEST_REDIS_URL`` (default
+127.0.0.1:6379/0) and the PostgreSQL of the store tests, and skips a backend that does not
+answer. Every test uses its own key prefix (and, on PostgreSQL, its own schema).
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from autotask_fn.store import StoreError
-from autotask_fn.store.limiters import RedisLimiter
+from autotask_fn.store.limiters import PostgresLimiter, RedisLimiter, SharedLimiter
 
-from .conftest import run_threads
+from .conftest import PG_DSN, drop_schema, require_postgres, run_threads
 
 limits = pytest.importorskip("autotask_fn.autotask.limits")
 metadata = pytest.importorskip("autotask_fn.autotask.metadata")
 
 REDIS_URL = os.environ.get("AUTOTASK_FN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-pytestmark = pytest.mark.redis
-
 
 def _redis_problem() -> str | None:
     try:
@@ -48,26 +47,52 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
-def make_limiter(redis_url: str) -> Iterator[Callable[..., RedisLimiter]]:
-    """Limiters sharing one fresh key prefix (as workers of one tenant would)."""
-    import redis
+def open_limiter(spec: tuple[str, ...], **kw: Any) -> SharedLimiter:
+    """A limiter from a picklable spec: ``("redis", url, prefix)`` or
+    ``("postgres", dsn, schema, prefix)`` (also used in child processes)."""
+    if spec[0] == "redis":
+        return RedisLimiter(spec[1], key_prefix=spec[2], **kw)
+    return PostgresLimiter(spec[1], schema=spec[2], key_prefix=spec[3], **kw)
 
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def limiter_spec(request: pytest.FixtureRequest) -> Iterator[tuple[str, ...]]:
+    """Where the workers of one tenant meet, fresh for each test."""
     prefix = f"atfn_test:{secrets.token_hex(6)}"
-    made: list[RedisLimiter] = []
+    if request.param == "redis":
+        import redis
 
-    def make(**kw: object) -> RedisLimiter:
-        limiter = RedisLimiter(redis_url, key_prefix=prefix, **kw)  # type: ignore[arg-type]
+        url = request.getfixturevalue("redis_url")
+        yield ("redis", url, prefix)
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+    else:
+        require_postgres()
+        schema = f"atfn_test_{secrets.token_hex(6)}"
+        yield ("postgres", PG_DSN, schema, prefix)
+        drop_schema(schema)
+
+
+@pytest.fixture
+def make_limiter(limiter_spec: tuple[str, ...]) -> Iterator[Callable[..., SharedLimiter]]:
+    """Limiters sharing one tenant's keys, as separate workers would."""
+    made: list[SharedLimiter] = []
+
+    def make(**kw: Any) -> SharedLimiter:
+        limiter = open_limiter(limiter_spec, **kw)
         made.append(limiter)
         return limiter
 
     yield make
     for limiter in made:
         limiter.close()
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
 
 
 def threshold(count: int, limit: int = 10_000) -> object:
@@ -78,19 +103,19 @@ def threshold(count: int, limit: int = 10_000) -> object:
     )
 
 
-def test_it_is_a_limiter(make_limiter: Callable[..., RedisLimiter]) -> None:
+def test_it_is_a_limiter(make_limiter: Callable[..., SharedLimiter]) -> None:
     assert isinstance(make_limiter(), limits.Limiter)
 
 
 def test_threads_of_several_limiters_never_exceed_three_in_flight(
-    make_limiter: Callable[..., RedisLimiter],
+    make_limiter: Callable[..., SharedLimiter],
 ) -> None:
     limiters = [make_limiter(poll_interval=0.01) for _ in range(3)]
     lock = threading.Lock()
     in_flight = 0
     peak = 0
 
-    def work(limiter: RedisLimiter) -> None:
+    def work(limiter: SharedLimiter) -> None:
         nonlocal in_flight, peak
         for _ in range(4):
             with limiter.slot("Tickets"):
@@ -106,7 +131,7 @@ def test_threads_of_several_limiters_never_exceed_three_in_flight(
     assert limiters[0].in_flight("Tickets") == 0
 
 
-def test_endpoints_have_separate_slots(make_limiter: Callable[..., RedisLimiter]) -> None:
+def test_endpoints_have_separate_slots(make_limiter: Callable[..., SharedLimiter]) -> None:
     limiter = make_limiter(max_concurrent=1, acquire_timeout=0.2)
     with limiter.slot("Tickets"), limiter.slot("Companies"):
         assert limiter.in_flight("tickets") == 1
@@ -114,37 +139,32 @@ def test_endpoints_have_separate_slots(make_limiter: Callable[..., RedisLimiter]
             pass
 
 
-def _process_worker(url: str, prefix: str, counter: str, peaks: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    limiter = RedisLimiter(url, key_prefix=prefix, poll_interval=0.01)
+def _process_worker(spec: tuple[str, ...], in_flight: Any, peak: Any, done: Any) -> None:
+    limiter = open_limiter(spec, poll_interval=0.01)
 
     def work() -> None:
         for _ in range(3):
             with limiter.slot("Tickets"):
-                client.rpush(peaks, client.incr(counter))
+                with in_flight.get_lock():
+                    in_flight.value += 1
+                    peak.value = max(peak.value, in_flight.value)
                 time.sleep(0.02)
-                client.decr(counter)
+                with in_flight.get_lock():
+                    in_flight.value -= 1
+                    done.value += 1
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    run_threads(3, lambda _: work())
     limiter.close()
 
 
 def test_two_processes_together_never_exceed_three_in_flight(
-    make_limiter: Callable[..., RedisLimiter], redis_url: str
+    make_limiter: Callable[..., SharedLimiter], limiter_spec: tuple[str, ...]
 ) -> None:
-    import redis
-
-    prefix = make_limiter().key_prefix
-    counter, peaks = f"{prefix}:test-counter", f"{prefix}:test-peaks"
+    make_limiter()  # creates the tables before the workers race
     ctx = multiprocessing.get_context("fork")
+    in_flight, peak, done = ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("i", 0)
     procs = [
-        ctx.Process(target=_process_worker, args=(redis_url, prefix, counter, peaks))
+        ctx.Process(target=_process_worker, args=(limiter_spec, in_flight, peak, done))
         for _ in range(2)
     ]
     for p in procs:
@@ -152,19 +172,16 @@ def test_two_processes_together_never_exceed_three_in_flight(
     for p in procs:
         p.join(30)
         assert p.exitcode == 0
-    client = redis.Redis.from_url(redis_url)
-    observed = [int(v) for v in client.lrange(peaks, 0, -1)]
-    client.close()
-    assert len(observed) == 18
-    assert max(observed) == 3
+    assert done.value == 18
+    assert peak.value == 3
 
 
 def test_a_slot_of_a_dead_worker_is_reclaimed_after_its_lease(
-    make_limiter: Callable[..., RedisLimiter],
+    make_limiter: Callable[..., SharedLimiter],
 ) -> None:
     dead = make_limiter(max_concurrent=1, lease_seconds=0.3)
     # A worker that took the slot and died: nobody releases or renews it.
-    assert dead._acquire(keys=[dead._key("slots", "tickets")], args=["dead-worker", 1, 300])
+    assert dead._try_acquire(dead._key("slots", "tickets"), "dead-worker")
     alive = make_limiter(max_concurrent=1, lease_seconds=0.3, acquire_timeout=3, poll_interval=0.02)
     start = time.monotonic()
     with alive.slot("Tickets"):
@@ -173,7 +190,7 @@ def test_a_slot_of_a_dead_worker_is_reclaimed_after_its_lease(
 
 
 def test_a_long_request_keeps_its_slot_beyond_the_lease(
-    make_limiter: Callable[..., RedisLimiter],
+    make_limiter: Callable[..., SharedLimiter],
 ) -> None:
     holder = make_limiter(max_concurrent=1, lease_seconds=0.3)
     other = make_limiter(max_concurrent=1, lease_seconds=0.3, acquire_timeout=0.8)
@@ -184,7 +201,7 @@ def test_a_long_request_keeps_its_slot_beyond_the_lease(
 
 
 def test_the_attachment_budget_is_a_shared_sliding_window(
-    make_limiter: Callable[..., RedisLimiter],
+    make_limiter: Callable[..., SharedLimiter],
 ) -> None:
     a = make_limiter(attachment_bytes=1000, attachment_window=1.0)
     b = make_limiter(attachment_bytes=1000, attachment_window=1.0)
@@ -200,7 +217,7 @@ def test_the_attachment_budget_is_a_shared_sliding_window(
 
 
 def test_the_hourly_usage_is_shared_and_counts_every_workers_requests(
-    make_limiter: Callable[..., RedisLimiter],
+    make_limiter: Callable[..., SharedLimiter],
 ) -> None:
     a, b = make_limiter(), make_limiter()
     assert a.pause_before_request() == 0.0  # nothing observed yet
@@ -218,6 +235,7 @@ def test_the_hourly_usage_is_shared_and_counts_every_workers_requests(
     assert b.pause_before_request() == 0.0
 
 
+@pytest.mark.redis
 def test_the_redis_password_never_shows() -> None:
     url = "redis://:hunter22-secret@127.0.0.1:1/0"
     limiter = RedisLimiter(url, key_prefix="atfn_test:nothing", acquire_timeout=1)
