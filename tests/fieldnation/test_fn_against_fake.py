@@ -469,3 +469,8 @@ def test_stats_count_every_request_sent(fn: FieldNationClient, fake: FakeFieldNa
     fn.cancel_work_order(wo_id, "done")
     assert fn.stats.total == fake.count_requests() == 4
     assert fn.stats.by_method == {"POST": 2, "GET": 1, "DELETE": 1}
+    fn.list_time_logs(wo_id)
+    fn.webhooks.list()
+    assert fn.stats.by_resource == {"token": 1, "workorders": 3, "time_logs": 1, "webhooks": 1}
+    fn.stats.reset()
+    assert (fn.stats.total, fn.stats.by_method) == (0, {})

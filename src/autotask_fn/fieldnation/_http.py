@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -29,7 +31,13 @@ from autotask_fn.fieldnation.errors import (
     error_message,
 )
 from autotask_fn.fieldnation.tokens import TokenManager
-from autotask_fn.fieldnation.wire import EXPIRED_TOKEN_MARKERS, WireFormat
+from autotask_fn.fieldnation.wire import (
+    EXPIRED_TOKEN_MARKERS,
+    REST_PREFIX,
+    TOKEN_PATH,
+    WEBHOOKS_PATH,
+    WireFormat,
+)
 
 log = logging.getLogger("autotask_fn.fieldnation")
 
@@ -62,25 +70,70 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 Auth = Literal["wire", "bearer", "none"]
 
 
-@attrs.define
+_ID = re.compile(r"^\d+$")
+
+
+def resource_of(path: str) -> str:
+    """The resource a path addresses, for :class:`RequestStats`: the last non-id segment
+    under ``/api/rest/v2`` (``workorders``, ``time_logs``...), else ``token``, ``webhooks``
+    or ``files``."""
+    path = httpx.URL(path).path
+    if path.startswith(TOKEN_PATH):
+        return "token"
+    if path.startswith(WEBHOOKS_PATH):
+        return "webhooks"
+    if not path.startswith(REST_PREFIX + "/"):
+        return "files"
+    names = [p for p in path[len(REST_PREFIX):].split("/") if p and not _ID.match(p)]
+    return names[-1] if names else "?"
+
+
 class RequestStats:
-    """Requests sent to Field Nation (token requests included), thread-safe counters."""
+    """Requests sent so far: ``total``, ``by_method`` ("GET" -> n) and ``by_resource``.
 
-    total: int = 0
-    by_method: dict[str, int] = attrs.field(factory=dict)
-    _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False, eq=False)
+    Every HTTP attempt counts, retries and token requests included. Thread-safe;
+    :meth:`reset` starts again from zero. Mirrors the Autotask client's ``RequestStats``.
+    """
 
-    def record(self, method: str) -> None:
-        """Count one request sent with ``method``."""
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_method: Counter[str] = Counter()
+        self._by_resource: Counter[str] = Counter()
+        self._total = 0
+
+    def record(self, method: str, path: str = "") -> None:
+        """Count one request sent with ``method`` to ``path``."""
         with self._lock:
-            self.total += 1
-            self.by_method[method] = self.by_method.get(method, 0) + 1
+            self._total += 1
+            self._by_method[method.upper()] += 1
+            self._by_resource[resource_of(path)] += 1
+
+    @property
+    def total(self) -> int:
+        """All requests sent."""
+        return self._total
+
+    @property
+    def by_method(self) -> dict[str, int]:
+        """Requests per HTTP method (a copy)."""
+        with self._lock:
+            return dict(self._by_method)
+
+    @property
+    def by_resource(self) -> dict[str, int]:
+        """Requests per resource (``workorders``, ``time_logs``, ``token``...; a copy)."""
+        with self._lock:
+            return dict(self._by_resource)
 
     def reset(self) -> None:
-        """Set every counter back to zero."""
+        """Start counting from zero."""
         with self._lock:
-            self.total = 0
-            self.by_method.clear()
+            self._total = 0
+            self._by_method.clear()
+            self._by_resource.clear()
+
+    def __repr__(self) -> str:
+        return f"RequestStats(total={self.total}, by_method={self.by_method})"
 
 
 @attrs.frozen
@@ -182,7 +235,7 @@ class HttpCore:
         while True:
             token = self.tokens.token() if auth != "none" else None
             url, headers, params = self._prepare(path, None, token, auth)
-            self.stats.record(method)
+            self.stats.record(method, url)
             try:
                 with self.http.stream(method, url, params=params, headers=headers) as response:
                     log.debug("%s %s -> %s (streamed)", method, self._shown(response),
@@ -250,7 +303,7 @@ class HttpCore:
                 content = item[1] if isinstance(item, tuple) else item
                 if hasattr(content, "seek"):
                     content.seek(0)
-        self.stats.record(method)
+        self.stats.record(method, url)
         started = time.monotonic()
         try:
             response = self.http.request(method, url, params=query, headers=headers, json=json,

@@ -67,7 +67,7 @@ class TokenManager:
     def __init__(self, http: httpx.Client, token_url: str, credentials: Credentials, *,
                  clock: Callable[[], float], wire: WireFormat = DEFAULT_WIRE,
                  renew_early: float = RENEW_EARLY_SECONDS,
-                 on_request: Callable[[str], None] | None = None) -> None:
+                 on_request: Callable[[str, str], None] | None = None) -> None:
         self._http = http
         self._url = token_url
         self._credentials = credentials
@@ -110,7 +110,7 @@ class TokenManager:
         kwargs: dict[str, Any] = {"data": fields} if as_form else {"json": fields}
         self.requests_made += 1
         if self._on_request is not None:
-            self._on_request("POST")
+            self._on_request("POST", self._url)
         started = self._clock()
         try:
             response = self._http.post(self._url, headers={"Accept": "application/json"},
