@@ -6,12 +6,15 @@ import base64
 import datetime as dt
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from autotask_fn.autotask import (
+    AutotaskClient,
     AutotaskNotFoundError,
     AutotaskUnsupportedOperation,
     AutotaskValidationError,
+    AutotaskZoneError,
     Ticket,
     TimeEntry,
     get_udf,
@@ -183,3 +186,40 @@ def test_stats_count_what_was_sent(at, new_ticket) -> None:
     assert at.stats.total == 2
     assert at.stats.by_method == {"POST": 1, "GET": 1}
     assert at.stats.by_entity == {"Tickets": 2}
+
+
+def test_unknown_usernames_fail_zone_discovery_with_a_hint(fake) -> None:
+    client = AutotaskClient("nobody@example.com", fake.SECRET, fake.INTEGRATION_CODE,
+                            zone_url=fake.zone_url, transport=httpx.WSGITransport(app=fake))
+    with pytest.raises(AutotaskZoneError) as info:
+        client.get("Tickets", 1)
+    assert info.value.status == 500
+    assert "Zone information could not be determined" in info.value.errors
+    assert "username" in info.value.hint
+
+
+def test_impersonation_writes_as_the_given_resource(fake) -> None:
+    client = AutotaskClient(fake.USERNAME, fake.SECRET, fake.INTEGRATION_CODE,
+                            zone_url=fake.zone_url, transport=httpx.WSGITransport(app=fake),
+                            impersonation_resource_id=fake.seed.tech_resource_id)
+    ticket_id = client.create("Tickets", {
+        "title": "As tech", "companyID": fake.seed.company_id, "status": 1, "priority": 2,
+        "queueID": fake.seed.queue_id})
+    assert fake.record("Tickets", ticket_id)["creatorResourceID"] == fake.seed.tech_resource_id
+
+
+def test_a_host_supplied_http_client_is_used_and_left_open(fake) -> None:
+    http = httpx.Client(transport=httpx.WSGITransport(app=fake))
+    with AutotaskClient(fake.USERNAME, fake.SECRET, fake.INTEGRATION_CODE,
+                        zone_url=fake.zone_url, http_client=http) as client:
+        assert client.get("Tickets", 1) is None
+    assert not http.is_closed
+    assert fake.count_requests() == 2
+    http.close()
+
+
+def test_the_connection_check_passes_on_a_healthy_tenant(at, fake) -> None:
+    report = at.check_connection()
+    assert report.ok, str(report)
+    assert {"POST", "PATCH", "PUT", "DELETE"}.isdisjoint({r.method for r in fake.requests})
+    assert fake.count_requests(path="entityInformation$") == len(report.results) - 4
