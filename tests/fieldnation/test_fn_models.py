@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autotask_fn.fieldnation import (
@@ -159,3 +159,27 @@ def test_unreadable_dates_are_none(value: object) -> None:
                     timezones=st.just(UTC)))
 def test_fn_datetime_round_trips_to_the_second(dt: datetime) -> None:
     assert parse_fn_datetime(fn_datetime(dt)) == dt.replace(microsecond=0)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["id", "in", "out", "start", "end", "user", "file",
+                                       "results", "utc", "created", "status", "amount",
+                                       "from", "replies", "service_window", "coordinates",
+                                       "category", "description", "logged_by", "assignee",
+                                       "attachments", "time_logs", "custom_fields", "type",
+                                       "hours", "name", "value", "message"]),
+                      children, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json, st.sampled_from([WorkOrder, TimeLog, Expense, Message]))
+def test_arbitrary_json_reads_or_raises_value_error_only(value: object, cls: type) -> None:
+    try:
+        model = structure(value, cls)
+    except ValueError:
+        return
+    assert isinstance(model, cls)
