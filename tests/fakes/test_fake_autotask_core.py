@@ -10,25 +10,16 @@ import pytest
 from autotask_fn.testing import FakeAutotask
 from autotask_fn.testing.autotask import ROUTES
 
-from .test_fake_autotask_support import (
+from .test_fake_autotask_support import (  # fixtures: client, fake
     ALL,
     assigned_ticket,
     auth_headers,
-    connect,
+    client_fixture,  # noqa: F401
     create,
     errors,
+    fake_fixture,  # noqa: F401
     ticket_fields,
 )
-
-
-@pytest.fixture
-def fake() -> FakeAutotask:
-    return FakeAutotask()
-
-
-@pytest.fixture
-def client(fake: FakeAutotask) -> httpx.Client:
-    return connect(fake)[1]
 
 
 # -- zone discovery ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from autotask_fn.testing import FakeAutotask
 
@@ -63,3 +64,15 @@ def assigned_ticket(fake: FakeAutotask, client: httpx.Client, **overrides: Any) 
         fake, assignedResourceID=fake.seed.tech_resource_id,
         assignedResourceRoleID=fake.seed.tech_role_id, **overrides,
     ))
+
+
+@pytest.fixture(name="fake")
+def fake_fixture() -> FakeAutotask:
+    """A fresh fake tenant."""
+    return FakeAutotask()
+
+
+@pytest.fixture(name="client")
+def client_fixture(fake: FakeAutotask) -> httpx.Client:
+    """An authenticated client on the ``fake`` fixture's tenant."""
+    return connect(fake)[1]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from autotask_fn.testing.autotask.app import FakeAutotask
 from autotask_fn.testing.autotask.clock import FakeClock
+from autotask_fn.testing.autotask.errors import ApiError
 from autotask_fn.testing.autotask.routes import ROUTES, Route
 from autotask_fn.testing.autotask.tenant import Seed, TenantOptions
 from autotask_fn.testing.autotask.webhooks import Callout, sign
 
 __all__ = [
     "ROUTES",
+    "ApiError",
     "Callout",
     "FakeAutotask",
     "FakeClock",
