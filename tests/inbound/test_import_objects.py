@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import InboundWorld
+from conftest import HOOK_KEY, InboundWorld
 
-from autotask_fn.sync.inbound import ProjectTaskNotFoundError
+from autotask_fn.autotask.webhooks import create_ticket_webhook
+from autotask_fn.store import SqliteStore
+from autotask_fn.sync.inbound import ProjectTaskNotFoundError, TicketImporter
 from autotask_fn.sync.inbound_settings import InboundField
 
 FIELD_MAP = (InboundField("Site Notes", label="Site notes"),
@@ -193,3 +195,50 @@ def test_publish_setting_publishes_a_complete_work_order() -> None:
     wo = world.wo(result.work_order_id)
     assert wo.status.id == 2
     assert "action:publish" in result.changes
+
+
+def test_project_import_with_a_lost_store_finds_its_work_order_by_number() -> None:
+    world = InboundWorld(project_task_title="Install shelving")
+    project = world.at_fake.seed.project_id
+    first = world.importer().import_project(project)
+
+    again = TicketImporter(service=world.service(store=SqliteStore())).import_project(project)
+
+    assert again.recovered
+    assert again.work_order_id == first.work_order_id
+    assert len(world.fn_fake.state.work_orders) == 1
+
+
+def test_ticket_callout_imports_its_service_call_in_service_call_mode() -> None:
+    world = InboundWorld(service_object="ServiceCalls")
+    fields = [world.at_fake.webhook_field_id("title")]
+    create_ticket_webhook(world.at, name="n", webhook_url="https://h/at", secret_key=HOOK_KEY,
+                          deactivation_url="https://h/off", field_ids=fields,
+                          excluded_resource_ids=[world.at_fake.api_resource_id])
+    ticket_id = world.ticket()
+    call = world.at_fake.insert("ServiceCalls", {"companyID": world.at_fake.seed.company_id,
+                                                 "description": "Visit", "status": 1})
+    world.at_fake.insert("ServiceCallTickets", {"serviceCallID": call, "ticketID": ticket_id})
+    for callout in world.at_fake.take_callouts():
+        world.svc.handle_autotask_webhook(callout.body, dict(callout.headers))
+
+    assert world.svc.process_pending().succeeded == 1
+
+    (wo_id,) = world.fn_fake.state.work_orders
+    assert "Visit" in (world.wo(wo_id).description_html or "")
+
+
+def test_a_work_order_we_cancelled_takes_no_further_edits() -> None:
+    world = InboundWorld(action_map={"Cancelled": "cancel"})
+    ticket_id = world.ticket()
+    wo_id = world.svc.import_ticket(ticket_id).work_order_id
+    world.at_fake.ui_update_ticket(ticket_id, status=14)
+    world.svc.import_ticket(ticket_id)
+    world.at_fake.ui_update_ticket(ticket_id, title="Edited after the cancel")
+    world.reset_counts()
+
+    later = world.svc.import_ticket(ticket_id)
+
+    assert later.changes == ()
+    assert world.fn_writes() == 0
+    assert world.wo(wo_id).status.id == 7

@@ -45,6 +45,8 @@ from autotask_fn.autotask.webhooks import (
     WebhookSignatureError,
     parse_callout,
 )
+from autotask_fn.fieldnation.errors import FieldNationNotFoundError
+from autotask_fn.fieldnation.wire import STATUS_DRAFT, STATUS_PUBLISHED, STATUS_ROUTED
 from autotask_fn.mapping.inbound import (
     WORK_ORDER_PARTS,
     InboundMapper,
@@ -84,9 +86,8 @@ REFERENCE_ENTITIES = frozenset({"Companies", "CompanyLocations"})
 _REFERENCE_CACHES: weakref.WeakKeyDictionary[Any, TTLCache[tuple[str, int], dict[str, Any]]] = (
     weakref.WeakKeyDictionary()
 )
-#: Field Nation status names (lower case) in which the action map no longer applies.
-_ASSIGNED_OR_LATER = ("assigned", "work done", "work_done", "approved", "paid", "cancelled",
-                      "deleted", "complete")
+#: Field Nation statuses before assignment: the only ones the action map acts in.
+_BEFORE_ASSIGNMENT = frozenset({STATUS_DRAFT, STATUS_PUBLISHED, STATUS_ROUTED})
 
 
 class InboundImportError(InboundMappingError):
@@ -208,7 +209,8 @@ class TicketImporter:
             raise TypeError("TicketImporter needs a service or autotask, fieldnation and store")
         self.store: Store = found_store
         self.settings = settings if settings is not None else _inbound_settings(service)
-        self._field_lengths = getattr(getattr(service, "settings", None), "field_lengths", {})
+        self._field_lengths: Mapping[str, int] = getattr(
+            getattr(service, "validated", None), "field_lengths", None) or {}
         self.scope = scope if scope is not None else _scope(service, self.autotask,
                                                             self.fieldnation)
         self.mapper = mapper or getattr(service, "inbound_mapper", None) or InboundMapper(
@@ -286,18 +288,25 @@ class TicketImporter:
         Returns ``None`` for an entry that needs no import. Raises what the import raises;
         :class:`InboundImportError` is a ``SyncInputError`` (retrying will not help).
         """
-        try:
-            callout = parse_callout(entry.body)
-        except WebhookPayloadError:
-            raise
+        callout = parse_callout(entry.body)
         if self.ignore_reason(callout) is not None:
             return None
+        kind = self.settings.service_object
+        if kind == "Projects":
+            return None  # project imports are asked for by id; ticket callouts do not apply
+        if kind == "ServiceCalls":
+            from autotask_fn.autotask.query import eq
+
+            calls = sorted({int(r["serviceCallID"]) for r in self.autotask.query(
+                "ServiceCallTickets", eq("ticketID", callout.entity_id))})
+            results = [self.import_service_call(call) for call in calls]
+            return results[0] if results else None
         return self._run("Tickets", callout.entity_id, self._load_ticket)
 
     # ------------------------------------------------------------------ the import
     def _run(self, entity: str, source_id: int,
              load: Callable[[int], _Loaded]) -> ImportResult:
-        lock_key = scoped_key(self.scope, "inbound", entity, source_id)
+        lock_key = scoped_key(self.scope, "inbound-lock", entity, source_id)
         if not self.store.try_lock(lock_key, self._owner, 300.0, now=self.clock()):
             raise ImportBusyError(f"{entity} {source_id} is being imported by another worker")
         at0, fn0 = _stats_total(self.autotask), _stats_total(self.fieldnation)
@@ -365,10 +374,12 @@ class TicketImporter:
         if custom:
             payload["custom_fields"] = custom
         changes: list[str] = []
-        if (action is not None and link.data.get("inbound", {}).get("action") != action
-                and self._apply_action(wo_id, action)):
+        applied = link.data.get("inbound", {}).get("action")
+        if action is not None and applied != action and self._apply_action(wo_id, action):
             changes.append(f"action:{action}")
-            payload = {}  # a cancelled work order takes no edits
+            applied = action
+        if applied == "cancel":
+            payload = {}  # we cancelled it: a cancelled work order takes no edits
         wo = None
         if payload:
             wo = self.fieldnation.update_work_order(wo_id, payload)
@@ -384,16 +395,14 @@ class TicketImporter:
     def _apply_action(self, wo_id: int, action: str) -> bool:
         """Apply an action-map action if the work order is not assigned yet."""
         wo = self.fieldnation.get_work_order(wo_id)
-        status = wo.status
-        name = " ".join(str(getattr(status, n, "") or "") for n in ("name", "code")).lower()
-        if getattr(wo, "assignee", None) is not None or any(s in name
-                                                            for s in _ASSIGNED_OR_LATER):
+        status_id = wo.status.id if wo.status is not None else None
+        if wo.assignee is not None or status_id not in _BEFORE_ASSIGNMENT:
             return False
         if action == "cancel":
             self.fieldnation.cancel_work_order(wo_id, self.settings.cancel_reason)
-        elif action == "publish" and "draft" in name:
+        elif action == "publish" and status_id == STATUS_DRAFT:
             self.fieldnation.publish(wo_id)
-        elif action == "unpublish" and "published" in name:
+        elif action == "unpublish" and status_id == STATUS_PUBLISHED:
             self.fieldnation.unpublish(wo_id)
         else:
             return False
@@ -484,22 +493,26 @@ class TicketImporter:
         self.autotask.update(loaded.anchor_entity, {"id": int(loaded.anchor["id"]), field: value})
 
     def _recover_link(self, loaded: _Loaded) -> Link | None:
-        """Find the work order of a record whose link is missing: marker, then intent."""
+        """Find the work order of a record whose link is missing: the marker, else the
+        reference number (after a recorded intent, or for records without a marker field)."""
         wo_id = self._marker_wo_id(loaded)
         if wo_id is None:
             intent = self.store.get_intent(self._intent_key(loaded.entity, loaded.id))
-            if intent is None:
+            if intent is not None:
+                incident = str(intent.get("incident_id") or "")
+            elif loaded.marker_field is None and loaded.record is not None:
+                # No marker field (project tasks): the reference number is the only trace.
+                incident = self.mapper.number(loaded.record)
+            else:
                 return None
-            wo_id = self._find_by_incident(str(intent.get("incident_id") or ""))
+            wo_id = self._find_by_incident(incident)
             if wo_id is None:
                 return None
         else:
             try:
                 self.fieldnation.get_work_order(wo_id, columns=["id"])
-            except Exception as exc:  # the marked work order is gone: import afresh
-                if "notfound" in type(exc).__name__.lower():
-                    return None
-                raise
+            except FieldNationNotFoundError:  # the marked work order is gone: import afresh
+                return None
         return Link(scope=self.scope, kind=WO_KIND, fn_id=str(wo_id),
                     at_entity=loaded.anchor_entity, at_id=int(loaded.anchor["id"]),
                     work_order_id=wo_id, data={})
