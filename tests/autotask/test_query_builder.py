@@ -93,3 +93,8 @@ def test_long_not_in_and_nested_in_are_rewritten_in_one_query() -> None:
     assert only[0].op == "and"
     assert [len(i.value) for i in only[0].items] == [500, 200]
     assert [len(i.value) for i in only[1].items[0].items] == [500, 100]
+
+
+def test_an_empty_and_group_means_every_record() -> None:
+    assert normalize_filters(and_()) == normalize_filters(None)
+    assert normalize_filters([]) == normalize_filters(None)

@@ -20,6 +20,7 @@ from autotask_fn.autotask.errors import (
     AutotaskServerError,
     AutotaskThreadLimitError,
     AutotaskTransportError,
+    AutotaskValidationError,
     classify_response,
 )
 from autotask_fn.autotask.limits import Limiter
@@ -197,5 +198,8 @@ class Requester:
         except AutotaskError as exc:
             if idempotent and method == "POST":
                 exc.ambiguous = False  # a query POST reads; it cannot have changed anything
-            logger.warning("%s %s failed: %s", method, entity, exc)
+            level = logging.WARNING if exc.ambiguous or exc.status is None or (
+                exc.status >= 500 and not isinstance(exc, AutotaskValidationError)
+            ) else logging.INFO
+            logger.log(level, "%s %s failed: %s", method, entity, exc)
             raise

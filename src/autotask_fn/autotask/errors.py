@@ -117,7 +117,22 @@ class AutotaskValidationError(AutotaskError):
 class AutotaskRateLimitError(AutotaskError):
     """429: the hourly request threshold is exhausted. ``retry_after`` is in seconds, if given."""
 
-    retry_after: float | None = None
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        errors: Sequence[str] = (),
+        entity: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        *,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        super().__init__(message, status, errors, entity, method, url, ambiguous=ambiguous,
+                         secrets=secrets)
+        self.retry_after = retry_after
 
 
 class AutotaskThreadLimitError(AutotaskRateLimitError):

@@ -223,10 +223,8 @@ def normalize_filters(filter: Filter | Sequence[Filter] | None) -> list[Filter]:
     """
     if filter is None:
         return [gte("id", 0)]
-    if isinstance(filter, Filter):
-        return list(filter.items) if filter.op == "and" else [filter]
     out: list[Filter] = []
-    for f in filter:
+    for f in [filter] if isinstance(filter, Filter) else filter:
         if not isinstance(f, Filter):
             raise AutotaskQueryError(
                 f"query filters must be Filter objects, got {type(f).__name__}"
