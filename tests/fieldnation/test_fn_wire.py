@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from autotask_fn.fieldnation import WireFormat
 
@@ -54,3 +55,27 @@ def test_foreign_download_links_never_receive_the_token() -> None:
     assert "authorization" not in foreign.headers
     assert own.url.host == "api-sandbox.fndev.net"
     assert own.url.params["access_token"] == stub.issued[0]
+
+
+def test_configuration_mistakes_are_reported_before_any_request() -> None:
+    from autotask_fn.errors import ConfigurationError
+    from autotask_fn.fieldnation import FieldNationClient
+
+    with pytest.raises(ConfigurationError, match="sandbox"):
+        FieldNationClient("id", "secret", "user", "pw", environment="staging")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="client_secret") as info:
+        FieldNationClient("id", "", "user", "pw-very-secret")
+    assert "pw-very-secret" not in str(info.value)
+
+
+def test_a_caller_owned_http_client_is_used_and_left_open() -> None:
+    from autotask_fn.fieldnation import FieldNationClient
+
+    stub = StubFN(lambda r: httpx.Response(200, json={"id": 7}))
+    http = httpx.Client(transport=httpx.MockTransport(stub))
+    with FieldNationClient("id", "secret", "user", "pw", environment="production",
+                           http_client=http) as fn:
+        assert fn.get_work_order(7).id == 7
+    assert not http.is_closed
+    assert stub.api_requests()[0].url.host == "api.fieldnation.com"
+    http.close()
