@@ -123,9 +123,9 @@ class ConnectorSettings:
     time_entry_marker_field: Literal["internalNotes", "summaryNotes"] = "internalNotes"
     """Where the time entry marker goes. ``summaryNotes`` prints on invoices."""
 
-    time_entry_summary: str = "Field Nation work order {work_order_id}: {title} ({provider})"
+    time_entry_summary: str = "Field Nation work order {work_order_id} ({provider})"
     """Template of the required ``summaryNotes`` (fields: work_order_id, title, provider,
-    time_log_id, part)."""
+    time_log_id, part). Using ``{title}`` rewrites every time entry when the title changes."""
 
     time_billing_code_id: int | None = None
     """``billingCodeID`` of time entries (work type); ``None`` leaves it to Autotask."""

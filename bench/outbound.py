@@ -1,0 +1,207 @@
+"""Outbound sync: Autotask calls per change, per replayed event and per quiet sweep.
+
+    python -m bench outbound [--work-orders 100]
+
+Runs over both in-process fakes with the real clients, an in-memory store and a validated
+``SyncService`` (no network). Every figure is counted from FakeAutotask's request log (every
+HTTP request that reached "Autotask", client retries included).
+
+Rows (targets from issue 4): one Autotask call per outbound change in steady state (the marker
+scan of a ticket+kind is made once, on first touch, and shown separately); zero calls per
+replayed event; zero calls per quiet sweep of ``--work-orders`` linked work orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from autotask_fn.autotask import AutotaskClient
+from autotask_fn.fieldnation import FieldNationClient
+from autotask_fn.fieldnation.webhooks import Events
+from autotask_fn.store import SqliteStore
+from autotask_fn.sync import ConnectorSettings, SyncService
+from autotask_fn.testing.autotask import FakeAutotask
+from autotask_fn.testing.fieldnation.app import FakeFieldNation
+
+SECRET = "bench-webhook-secret"
+T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
+
+
+class Rig:
+    """Both fakes, both clients (no sleeping between retries), an in-memory store, a webhook
+    registered with :data:`SECRET`, and a validated service (``svc``).
+
+    ``clock`` is the service's clock (default: the Field Nation fake's clock). The sync tests
+    build on this class too.
+    """
+
+    def __init__(self, settings: ConnectorSettings | None = None, *,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.at_fake = FakeAutotask()
+        self.fn_fake = FakeFieldNation()
+        self.at = AutotaskClient(
+            FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
+            zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake),
+            sleep=_no_sleep)
+        self.fn = FieldNationClient(
+            FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET, FakeFieldNation.USERNAME,
+            FakeFieldNation.PASSWORD, base_url=self.fn_fake.base_url,
+            transport=httpx.WSGITransport(app=self.fn_fake), clock=self.fn_fake.clock.timestamp,
+            sleep=_no_sleep)
+        self.fn_fake.register_webhook("https://host.test/fn", list(Events.all()), SECRET)
+        self.store = SqliteStore()
+        self.settings = settings or ConnectorSettings(webhook_secrets=(SECRET,))
+        self.validated = self.settings.validate(self.at)
+        self.clock = clock or self.fn_fake.clock.timestamp
+        self.svc = self.service()
+
+    def service(self, worker_id: str = "worker-1") -> SyncService:
+        """Another service (worker) over the same clients and store."""
+        return SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
+                           settings=self.validated, clock=self.clock, worker_id=worker_id)
+
+    def ticket(self, **fields: Any) -> int:
+        """A ticket assigned to the seeded technician (as a dispatcher would make it)."""
+        seed = self.at_fake.seed
+        return self.at_fake.ui_create_ticket(**{
+            "title": "Replace POS terminal", "companyID": seed.company_id, "status": 1,
+            "priority": 2, "queueID": seed.queue_id, "assignedResourceID": seed.tech_resource_id,
+            "assignedResourceRoleID": seed.tech_role_id, **fields})
+
+    def linked_work_order(self, *, baseline: bool = True, **fields: Any) -> tuple[int, int]:
+        """An assigned work order linked to a new ticket: ``(work_order_id, ticket_id)``."""
+        wo_id = self.fn_fake.create_work_order(**fields)
+        self.fn_fake.assign(wo_id)
+        ticket_id = self.ticket()
+        self.svc.link_work_order(wo_id, ticket_id, baseline=baseline)
+        self.fn_fake.take_deliveries()
+        return wo_id, ticket_id
+
+    def deliver_and_process(self) -> None:
+        for d in self.fn_fake.take_deliveries():
+            self.svc.handle_fieldnation_webhook(d.body, d.headers)
+        self.svc.process_pending()
+
+    def measure(self, action: Callable[[], Any], sync: Callable[[], Any]) -> tuple[int, int]:
+        """(Autotask calls, writes) made by ``sync`` after ``action``."""
+        action()
+        self.at_fake.reset_requests()
+        sync()
+        calls = self.at_fake.count_requests()
+        reads = self.at_fake.count_requests("GET") + self.at_fake.count_requests(
+            "POST", r"/query")
+        return calls, calls - reads
+
+
+def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+def run(work_orders: int) -> list[str]:
+    rig = Rig()
+    wo, _ticket = rig.linked_work_order(title="Bench work order")
+    fn = rig.fn_fake
+    rows: list[tuple[str, int, int, int]] = []  # name, changes, calls, writes
+
+    def row(name: str, changes: int, action: Callable[[], Any],
+            sync: Callable[[], Any] | None = None) -> None:
+        calls, writes = rig.measure(action, sync or (lambda: rig.svc.sync_work_order(wo)))
+        rows.append((name, changes, calls, writes))
+
+    row("first note on a ticket (incl. one marker scan)", 1,
+        lambda: fn.post_message(wo, "first"), rig.deliver_and_process)
+    row("first time log on a ticket (incl. one scan)", 1,
+        lambda: fn.log_time(wo, T0, T0 + timedelta(hours=1)))
+    row("ticket title changed", 1, lambda: fn.update_work_order(wo, title="Renamed"))
+    row("ticket description (HTML) changed", 1,
+        lambda: fn.update_work_order(wo, description={"html": "<p>New <b>scope</b></p>"}))
+    log_ids: list[int] = []
+    row("time logged (check in/out, webhook)", 1,
+        lambda: (fn.check_in(wo, T0 + timedelta(hours=2)),
+                 log_ids.append(fn.check_out(wo, T0 + timedelta(hours=3)))),
+        rig.deliver_and_process)
+    row("time log changed", 1,
+        lambda: fn.edit_time_log(wo, log_ids[0], end=T0 + timedelta(hours=4)))
+    row("time log deleted", 1, lambda: fn.delete_time_log(wo, log_ids[0]))
+    late = datetime(2026, 1, 5, 22, 0, tzinfo=UTC)
+    row("time log over midnight (2 parts)", 2,
+        lambda: fn.log_time(wo, late, late + timedelta(hours=4)))
+    msg: list[str] = []
+    row("message posted (webhook)", 1, lambda: msg.append(fn.post_message(wo, "On site")),
+        rig.deliver_and_process)
+    row("reply posted (webhook)", 1, lambda: fn.post_message(wo, "ok", reply_to=msg[0]),
+        rig.deliver_and_process)
+    row("internal message (webhook)", 1, lambda: fn.post_message(wo, "gate 12", internal=True),
+        rig.deliver_and_process)
+    row("status changed: work done (webhook)", 1, lambda: fn.complete_work(wo),
+        rig.deliver_and_process)
+
+    # Replayed events: every delivery of this work order sent again.
+    fn.post_message(wo, "to replay")
+    deliveries = fn.take_deliveries()
+    for d in deliveries:
+        rig.svc.handle_fieldnation_webhook(d.body, d.headers)
+    rig.svc.process_pending()
+    replays = [fn.redeliver(d) for d in deliveries]
+    calls, _ = rig.measure(lambda: [rig.svc.handle_fieldnation_webhook(d.body, d.headers)
+                                    for d in replays], rig.svc.process_pending)
+    rows.append(("replayed event (same delivery again)", len(replays), calls, 0))
+    for entry in rig.svc.store.list_entries(limit=10):
+        rig.svc.replay(entry.id)
+    calls, _ = rig.measure(lambda: None, rig.svc.process_pending)
+    rows.append(("replayed inbox entry (svc.replay)", 10, calls, 0))
+
+    # Quiet sweep over many linked work orders.
+    for n in range(1, work_orders):
+        other, _ = rig.linked_work_order(title=f"Bench work order {n}")
+        fn.post_message(other, "hello")
+    fn.take_deliveries()
+    rig.svc.sweep()  # first sweep syncs them all
+    fn_before = rig.fn_fake.count_requests()
+    started = time.perf_counter()
+    calls, _ = rig.measure(lambda: None, rig.svc.sweep)
+    elapsed = time.perf_counter() - started
+    fn_calls = rig.fn_fake.count_requests() - fn_before
+    rows.append((f"quiet sweep of {work_orders} work orders", work_orders, calls, 0))
+
+    # Acknowledgement time (verify, de-duplicate, enqueue).
+    for n in range(50):
+        fn.post_message(wo, f"ack {n}")
+    batch = fn.take_deliveries()
+    at_before, fn_before2 = rig.at_fake.count_requests(), rig.fn_fake.count_requests()
+    started = time.perf_counter()
+    for d in batch:
+        rig.svc.handle_fieldnation_webhook(d.body, d.headers)
+    ack_ms = (time.perf_counter() - started) * 1000 / len(batch)
+    ack_calls = (rig.at_fake.count_requests() - at_before) + (
+        rig.fn_fake.count_requests() - fn_before2)
+
+    out = [f"{'row':48} {'changes':>7} {'AT calls':>8} {'writes':>6} {'calls/change':>12}"]
+    for name, changes, calls, writes in rows:
+        out.append(f"{name:48} {changes:>7} {calls:>8} {writes:>6} {calls / changes:>12.2f}")
+    out.append("")
+    out.append(f"quiet sweep: {fn_calls} Field Nation calls ({fn_calls / work_orders:.1f} per "
+               f"work order), {elapsed * 1000 / work_orders:.1f} ms per work order")
+    out.append(f"webhook ack: {ack_ms:.2f} ms per delivery, {ack_calls} API calls for "
+               f"{len(batch)} deliveries")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench outbound", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-orders", type=int, default=100)
+    args = parser.parse_args(argv)
+    for line in run(args.work_orders):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
