@@ -175,7 +175,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_json, st.sampled_from([WorkOrder, TimeLog, Expense, Message]))
 def test_arbitrary_json_reads_or_raises_value_error_only(value: object, cls: type) -> None:
     try:

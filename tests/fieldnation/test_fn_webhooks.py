@@ -237,7 +237,7 @@ header_maps = st.dictionaries(
     st.text(max_size=80), max_size=6)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=st.binary(max_size=200) | envelopes.map(lambda v: json.dumps(v).encode()),
        headers=header_maps)
 def test_arbitrary_deliveries_raise_only_webhook_errors(body: bytes,
@@ -249,7 +249,7 @@ def test_arbitrary_deliveries_raise_only_webhook_errors(body: bytes,
     assert isinstance(event.work_order_id, int)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(envelopes)
 def test_arbitrary_json_parses_or_names_the_problem(value: Any) -> None:
     try:
