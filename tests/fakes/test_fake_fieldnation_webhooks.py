@@ -275,3 +275,17 @@ def test_registration_secret_is_not_kept_in_the_request_log(fake: FakeFieldNatio
     [logged] = [r for r in fake.requests if r.method == "POST"]
     assert SECRET.encode() not in logged.body
     assert json.loads(logged.body)["url"] == URL
+
+
+def test_archived_webhooks_are_read_only(hooks: httpx.Client, fake: FakeFieldNation) -> None:
+    hook_id = fake.register_webhook(URL, ["workorder.created"])
+    assert hooks.put(f"{HOOKS}/{hook_id}", json={"status": "archived"}).status_code == 200
+    assert hooks.put(f"{HOOKS}/{hook_id}", json={"status": "active"}).status_code == 422
+    fake.create_work_order()
+    assert fake.take_deliveries() == []
+
+
+def test_providers_cannot_manage_webhooks(fake: FakeFieldNation) -> None:
+    response = fake.http_client("tech", bearer=True).get(HOOKS)
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == 403

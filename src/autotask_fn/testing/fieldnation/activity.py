@@ -56,6 +56,32 @@ def _instant(body: dict[str, Any], names: tuple[str, str], required: bool) -> da
 class ActivityOps(CompanyState):
     """Time logs, check-in/out, expenses and messages."""
 
+    # -- assigned sub-states ---------------------------------------------------------------
+    #: Sub-states a test may set directly, with the event each emits. On hold has no
+    #: confirmed event name, so it emits nothing (stricter than guessing a name).
+    SUB_STATUS_EVENTS: dict[str, str | None] = {
+        "confirmed": "workorder.status.confirmed",
+        "on_my_way": "workorder.status.on_my_way",
+        "at_risk": "workorder.status.at_risk",
+        "delayed": "workorder.status.delayed",
+        "on_hold": None,
+    }
+
+    def set_sub_status(self, wo_id: int, code: str, actor: User) -> WorkOrder:
+        """Move an assigned, not checked-in work order to a sub-state (confirm, on my way...)."""
+        if code not in self.SUB_STATUS_EVENTS:
+            raise bad_request(f"Unknown sub-status {code!r}.")
+        wo = self.work_order(wo_id, actor)
+        self.require_worker(wo, actor)
+        if wo.status != lc.ASSIGNED or wo.open_time_log() is not None:
+            raise bad_request(f"Cannot set {code} on this work order now.")
+        wo.sub_status = code
+        self.touch(wo)
+        event = self.SUB_STATUS_EVENTS[code]
+        if event:
+            self.emit(event, wo, actor, lc.status_id(wo.status))
+        return wo
+
     # -- time logs -------------------------------------------------------------------
     def _time_log(self, wo: WorkOrder, log_id: int) -> TimeLog:
         found = next((t for t in wo.time_logs if t.id == log_id), None)

@@ -206,7 +206,9 @@ class FakeFieldNation(TestHelpers, FakeService):
     def _webhooks_api(self, request: FakeRequest, webhook_id: str | None) -> FakeResponse:
         try:
             # The v3 API takes the token as a Bearer header only.
-            self.tokens.check(presented_token(request, query=False), webhooks_api=True)
+            user = self.tokens.check(presented_token(request, query=False), webhooks_api=True)
+            if user.role != "buyer":
+                raise FakeApiError(403, "Only company users manage webhooks.")
             body: Any = None
             if request.method in {"POST", "PUT"}:
                 try:

@@ -89,6 +89,10 @@ class TestHelpers:
         """Draft -> Published."""
         self._run(lambda: self.state.publish(wo_id, self._buyer()))
 
+    def unpublish(self, wo_id: int) -> None:
+        """Published -> Draft."""
+        self._run(lambda: self.state.unpublish(wo_id, self._buyer()))
+
     def route(self, wo_id: int, provider_id: int | None = None) -> None:
         """Route to a provider (default: the seeded provider)."""
         target = provider_id or self.state.seed.provider_id
@@ -160,6 +164,19 @@ class TestHelpers:
         return self._run(lambda: self.hub.register(payload).id)
 
     # -- provider side -------------------------------------------------------------
+    def confirm(self, wo_id: int) -> None:
+        """The provider confirms the assignment (emits ``workorder.status.confirmed``)."""
+        self.set_sub_status(wo_id, "confirmed")
+
+    def on_my_way(self, wo_id: int) -> None:
+        """The provider is on the way (emits ``workorder.status.on_my_way``)."""
+        self.set_sub_status(wo_id, "on_my_way")
+
+    def set_sub_status(self, wo_id: int, code: str) -> None:
+        """Set an assigned sub-state: confirmed, on_my_way, at_risk, delayed or on_hold."""
+        actor = self._provider_for(wo_id)
+        self._run(lambda: self.state.set_sub_status(wo_id, code, actor))
+
     def check_in(self, wo_id: int, at: datetime | None = None) -> int:
         """Check the assignee in (``at`` defaults to the fake clock); returns the time log id."""
         actor = self._provider_for(wo_id)
