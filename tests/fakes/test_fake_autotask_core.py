@@ -286,3 +286,41 @@ def test_malformed_json_is_a_400(client: httpx.Client) -> None:
 
 def test_version_information(fake: FakeAutotask, client: httpx.Client) -> None:
     assert client.get(fake.base_url + "VersionInformation").json() == {"apiVersions": ["1.0"]}
+
+
+def test_a_fetched_ticket_can_be_put_back_unchanged(
+    fake: FakeAutotask, client: httpx.Client
+) -> None:
+    ticket_id = create(client, "Tickets", ticket_fields(fake, description="as fetched"))
+    before = client.get(f"Tickets/{ticket_id}").json()["item"]
+    assert client.put("Tickets", json=before).status_code == 200
+    after = client.get(f"Tickets/{ticket_id}").json()["item"]
+    assert {k: v for k, v in after.items() if not k.startswith("last")} == \
+        {k: v for k, v in before.items() if not k.startswith("last")}
+
+
+def test_impersonated_writes_name_both_resources(
+    fake: FakeAutotask, client: httpx.Client
+) -> None:
+    ticket_id = create(client, "Tickets", ticket_fields(fake))
+    note = {"title": "as tech", "description": "d", "noteType": 13, "publish": 1}
+    response = client.post(f"Tickets/{ticket_id}/Notes", json=note,
+                           headers={"ImpersonationResourceId": str(fake.seed.tech_resource_id)})
+    stored = fake.record("TicketNotes", response.json()["itemId"])
+    assert stored is not None
+    assert stored["creatorResourceID"] == fake.seed.tech_resource_id
+    assert stored["impersonatorCreatorResourceID"] == fake.api_resource_id
+    plain = fake.record("TicketNotes", create(client, f"Tickets/{ticket_id}/Notes", note))
+    assert plain is not None
+    assert plain["impersonatorCreatorResourceID"] is None
+
+
+def test_webhook_secret_keys_stay_out_of_the_request_log(client: httpx.Client,
+                                                         fake: FakeAutotask) -> None:
+    client.post("TicketWebhooks", json={
+        "name": "x", "webhookUrl": "https://a.example.com/", "secretKey": "sup3r-s3cret-key",
+        "deactivationUrl": "https://a.example.com/off", "isActive": True,
+        "isSubscribedToCreateEvents": True, "isSubscribedToUpdateEvents": False,
+        "isSubscribedToDeleteEvents": False})
+    assert "sup3r-s3cret-key" not in repr(fake.requests)
+    assert b"REDACTED" in fake.requests[-1].body

@@ -5,10 +5,14 @@ from __future__ import annotations
 import copy
 import hmac
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import attrs
+
+from autotask_fn._redact import REDACTED
 from autotask_fn.testing._service import (
     FakeRequest,
     FakeResponse,
@@ -34,6 +38,7 @@ from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
 from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
 from autotask_fn.testing.autotask.webhooks import Callout, Dispatcher
 
+_SECRET_BODY = re.compile(rb'(?i)("secretkey"\s*:\s*)"(?:[^"\\]|\\.)*"')
 ZONE_FAILED = "Zone information could not be determined"
 #: Status of a thread-limit refusal. The reference gives the text and code (Itgenatr005) and
 #: says it can arrive with a non-429 status; the fake answers 429.
@@ -76,6 +81,7 @@ class FakeAutotask(FakeService):
         self._gate = ThreadGate()
         self._hourly = SlidingWindow(3600)
         self._webhooks = Dispatcher()
+        self._via_api = False  # set while an API request is handled (under the lock)
         self.ci = self.CI
 
     def __repr__(self) -> str:
@@ -198,6 +204,14 @@ class FakeAutotask(FakeService):
         finally:
             self._gate.leave(endpoint)
 
+    def _record(self, request: FakeRequest, status: int) -> None:
+        # Webhook secret keys travel in request bodies: keep them out of the request log.
+        if _SECRET_BODY.search(request.body):
+            request = attrs.evolve(
+                request, body=_SECRET_BODY.sub(rb'\1"' + REDACTED.encode() + rb'"', request.body)
+            )
+        super()._record(request, status)
+
     # -- request handling --------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Serve one request (auth, threshold, routing, then the entity operation)."""
@@ -220,11 +234,14 @@ class FakeAutotask(FakeService):
                 return _errors(405, f"The requested resource does not support http method "
                                     f"'{request.method}'.")
             route, params = resolved
+            self._via_api = True
             try:
                 actor = self._actor(request)
                 return self._dispatch(route, params, request, actor)
             except ApiError as exc:
                 return _errors(exc.status, *exc.messages)
+            finally:
+                self._via_api = False
 
     def _authenticated(self, request: FakeRequest) -> bool:
         given = (
@@ -357,7 +374,9 @@ class FakeAutotask(FakeService):
     def _context(
         self, spec: EntitySpec, actor: int, parent_id: int | None, old: dict[str, Any] | None
     ) -> rules.Context:
-        return rules.Context(self._tenant, spec, actor, parent_id, old)
+        api = self.seed.api_resource_id
+        impersonator = api if self._via_api and actor != api else None
+        return rules.Context(self._tenant, spec, actor, parent_id, old, impersonator)
 
     def _check_parent(self, spec: EntitySpec, parent_id: int | None) -> None:
         if spec.parent is None or parent_id is None:

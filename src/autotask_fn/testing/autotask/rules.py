@@ -121,6 +121,7 @@ class Context:
     actor_id: int
     parent_id: int | None
     old: dict[str, Any] | None  # the record before an update, None on create
+    impersonator_id: int | None = None  # the API user when acting as ``actor_id``
 
 
 def build_create(tenant: Tenant, spec: EntitySpec, write: Write, ctx: Context) -> dict[str, Any]:
@@ -501,6 +502,10 @@ def stamp(ctx: Context, record: dict[str, Any]) -> None:
     elif name == "TicketWebhooks" and creating:
         record.update(webhookGUID=str(uuid.UUID(int=tenant.new_id())),
                       ownerResourceID=ctx.actor_id, isReady=False)
+    if ctx.impersonator_id is not None:
+        key = "impersonatorCreatorResourceID" if creating else "impersonatorUpdaterResourceID"
+        if spec.field(key) is not None:
+            record[key] = ctx.impersonator_id
     if name == "ServiceCalls":
         span = parse_datetime(record["endDateTime"]) - parse_datetime(record["startDateTime"])
         record["duration"] = round(span / timedelta(hours=1), 4)
