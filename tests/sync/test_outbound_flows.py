@@ -8,7 +8,7 @@ import pytest
 from world import World
 
 from autotask_fn.store import LinkState
-from autotask_fn.sync import Action
+from autotask_fn.sync import Action, SyncInputError
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
@@ -206,3 +206,43 @@ def test_providers_complete_work_orders_labour_and_notes_appear_in_autotask(
         record = world.at_fake.record("Tickets", ticket)
         assert record is not None
         assert record["status"] == world.validated.status_values["work_done"]
+
+
+def test_unknown_provider_falls_back_to_the_default_resource() -> None:
+    probe = World()
+    seed = probe.at_fake.seed
+    world = World(lookup_resources_by_email=False, default_resource_id=seed.ui_resource_id)
+    world.at_fake.grant_role(seed.ui_resource_id, seed.tech_role_id)
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.svc.sync_work_order(wo)
+    [entry] = world.records("TimeEntries", ticket)
+    assert entry["resourceID"] == seed.ui_resource_id
+
+
+def test_fixed_role_where_the_tenant_allows_it() -> None:
+    probe = World()
+    seed = probe.at_fake.seed
+    world = World(role_policy="fixed", role_id=seed.role_id)
+    world.at_fake.set_tenant_option(allow_role_override=True)
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.svc.sync_work_order(wo)
+    [entry] = world.records("TimeEntries", ticket)
+    assert entry["roleID"] == seed.role_id
+
+
+def test_refused_create_is_bad_input_naming_the_record(world: World) -> None:
+    wo = world.fn_fake.create_work_order()
+    world.fn_fake.assign(wo)
+    seed = world.at_fake.seed
+    manager_role = world.at_fake.insert("Roles", {"name": "Manager", "isActive": True})
+    world.at_fake.grant_role(seed.ui_resource_id, manager_role)  # the technician lacks it
+    ticket = world.ticket(assignedResourceID=seed.ui_resource_id,
+                          assignedResourceRoleID=manager_role)
+    world.svc.link_work_order(wo, ticket)
+    log_id = world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    with pytest.raises(SyncInputError, match=f"timelog {log_id}#0") as caught:
+        world.svc.sync_work_order(wo)
+    assert "role" in str(caught.value).lower()
+    assert world.records("TimeEntries", ticket) == []

@@ -42,7 +42,7 @@ from autotask_fn.autotask.errors import (
 from autotask_fn.mapping.markers import Marker
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link, LinkState, Scope, scoped_key
-from autotask_fn.sync.errors import TicketGoneError
+from autotask_fn.sync.errors import SyncInputError, TicketGoneError
 from autotask_fn.sync.reports import Action, Change
 
 if TYPE_CHECKING:
@@ -337,6 +337,11 @@ class RecordReconciler(ABC):
                 raise
             if isinstance(exc, AutotaskValidationError | AutotaskNotFoundError):
                 ctx.ensure_ticket()
+            if isinstance(exc, AutotaskValidationError):
+                store.delete_intent(intent)  # refused: nothing was made
+                raise SyncInputError(
+                    f"{self.at_entity} for {self.kind} {rec.fn_id}",
+                    "; ".join(exc.errors) or exc.message) from exc
             raise
         self._save(ctx, self._new_link(ctx, rec.fn_id, at_id), digest)
         store.delete_intent(intent)
