@@ -99,3 +99,23 @@ def test_distributor_default_code_is_used_when_none_is_given(monkeypatch) -> Non
     client.get("Tickets", 1)
     assert mock.requests[0].headers["ApiIntegrationCode"] == "DISTRIBUTOR-DEFAULT-CODE"
     assert "DISTRIBUTOR-DEFAULT-CODE" not in repr(client)
+
+
+def test_standalone_discovery_sends_only_the_username() -> None:
+    from autotask_fn.autotask import discover_zone
+
+    mock = Mock(lambda r: reply(ZONE))
+    zone = discover_zone(USER, zone_url=ZONE_URL, transport=mock.transport)
+    assert zone.url == ZONE["url"]
+    (request,) = mock.requests
+    assert "Secret" not in request.headers
+    assert "ApiIntegrationCode" not in request.headers
+    assert request.url.params["user"] == USER
+
+
+def test_the_client_sends_no_credentials_to_the_zone_host() -> None:
+    client, mock = client_for(lambda r: reply(ZONE))
+    client.zone  # noqa: B018
+    (request,) = mock.requests
+    assert not {"secret", "apiintegrationcode", "username"} & {k.lower() for k in request.headers}
+    assert client.stats.by_entity == {"zoneInformation": 1}

@@ -58,7 +58,7 @@ from autotask_fn.autotask.models import (
 )
 from autotask_fn.autotask.query import Filter
 from autotask_fn.autotask.stats import RequestStats
-from autotask_fn.autotask.zone import DEFAULT_ZONE_URL, ZoneInfo, clear_zone_cache
+from autotask_fn.autotask.zone import DEFAULT_ZONE_URL, ZoneInfo, clear_zone_cache, discover_zone
 
 __all__ = [
     "DEFAULT_ENTITIES",
@@ -111,6 +111,7 @@ __all__ = [
     "ZoneInfo",
     "clear_metadata_cache",
     "clear_zone_cache",
+    "discover_zone",
     "get_udf",
     "set_udfs",
 ]

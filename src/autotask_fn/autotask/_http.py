@@ -28,6 +28,9 @@ from autotask_fn.autotask.stats import RequestStats
 
 logger = logging.getLogger("autotask_fn.autotask")
 
+#: Headers that may go to any Autotask host (zone discovery gets only these).
+PUBLIC_HEADERS = frozenset({"accept", "user-agent"})
+
 #: Never wait longer than this for one Retry-After (a longer wait is the host's decision).
 MAX_RETRY_AFTER = 120.0
 
@@ -87,14 +90,19 @@ class Requester:
         entity: str | None,
         json: Any = None,
         params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
+        credentials: bool = True,
     ) -> httpx.Response:
-        """Send exactly one request (counted in stats); transport failures become typed errors."""
+        """Send exactly one request (counted in stats); transport failures become typed errors.
+
+        ``credentials=False`` sends only the non-secret headers (used for zone discovery).
+        """
         self.stats.record(method, entity)
+        headers = self.headers if credentials else {
+            k: v for k, v in self.headers.items() if k.lower() in PUBLIC_HEADERS
+        }
         try:
             response = self.http.request(
-                method, url, json=json, params=params,
-                headers={**self.headers, **(headers or {})}, timeout=self.timeout,
+                method, url, json=json, params=params, headers=headers, timeout=self.timeout,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise AutotaskTransportError(

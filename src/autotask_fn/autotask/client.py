@@ -175,7 +175,9 @@ class AutotaskClient:
         if self._zone is None:
             with self._zone_lock:
                 if self._zone is None:
-                    self._zone = discover_zone(self._requester, self.zone_url, self.username)
+                    self._zone = discover_zone(
+                        self.username, zone_url=self.zone_url, requester=self._requester
+                    )
         return self._zone
 
     @property

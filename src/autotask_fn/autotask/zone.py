@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import httpx
 
 from autotask_fn.autotask._http import Requester, error_texts
 from autotask_fn.autotask.errors import AutotaskTransportError, AutotaskZoneError
+from autotask_fn.autotask.limits import NoLimiter
 from autotask_fn.autotask.metadata import TTLCache, _get
+from autotask_fn.autotask.stats import RequestStats
 
 __all__ = ["DEFAULT_ZONE_URL", "ZONE_CACHE_TTL", "ZoneInfo", "clear_zone_cache", "discover_zone"]
 
@@ -79,8 +82,35 @@ def _zone_error(message: str, hint: str, **kwargs: Any) -> AutotaskZoneError:
     return AutotaskZoneError(message, hint=hint, **kwargs)
 
 
-def discover_zone(requester: Requester, zone_url: str, username: str) -> ZoneInfo:
-    """Look up (or return the cached) zone of ``username``."""
+def discover_zone(
+    username: str,
+    *,
+    zone_url: str = DEFAULT_ZONE_URL,
+    http_client: httpx.Client | None = None,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 30.0,
+    requester: Requester | None = None,
+) -> ZoneInfo:
+    """Look up (or return the cached) zone of the API user ``username``.
+
+    Standalone, only the ``user`` parameter is sent (no credentials are needed for the
+    lookup). ``AutotaskClient`` passes its own ``requester`` (internal) so the lookup is
+    counted in its stats. Raises :class:`AutotaskZoneError` with a ``hint``.
+    """
+    if requester is None:
+        own = http_client is None
+        http = http_client or httpx.Client(transport=transport, timeout=timeout)
+        try:
+            return discover_zone(
+                username, zone_url=zone_url,
+                requester=Requester(
+                    http, headers={"Accept": "application/json"}, secrets=(),
+                    limiter=NoLimiter(), stats=RequestStats(), max_retries=0, timeout=timeout,
+                ),
+            )
+        finally:
+            if own:
+                http.close()
     if not zone_url.endswith("/"):
         zone_url += "/"
     key = (zone_url.lower(), username.lower())
@@ -93,8 +123,9 @@ def discover_zone(requester: Requester, zone_url: str, username: str) -> ZoneInf
     }
     try:
         # Exempt from thread limits: no limiter slot, and no retries (a failure is reported).
+        # The lookup needs no credentials: they are not sent (the stricter choice).
         response = requester.send_once("GET", url, entity="zoneInformation",
-                                       params={"user": username})
+                                       params={"user": username}, credentials=False)
     except AutotaskTransportError as exc:
         raise _zone_error(
             f"Autotask zone lookup failed: {exc.message}", HINT_UNREACHABLE, **common
