@@ -324,3 +324,12 @@ def test_webhook_secret_keys_stay_out_of_the_request_log(client: httpx.Client,
         "isSubscribedToDeleteEvents": False})
     assert "sup3r-s3cret-key" not in repr(fake.requests)
     assert b"REDACTED" in fake.requests[-1].body
+
+
+def test_a_wrong_integration_code_is_named_in_the_refusal(fake: FakeAutotask) -> None:
+    headers = {**auth_headers(fake), "ApiIntegrationCode": "WRONG-CODE-123"}
+    http = httpx.Client(transport=httpx.WSGITransport(app=fake), base_url=fake.base_url)
+    response = http.get("V1.0/ThresholdInformation", headers=headers)
+    assert response.status_code == 401
+    assert errors(response) == ["IntegrationCode is invalid."]
+    assert "WRONG-CODE-123" not in repr(fake.requests)

@@ -433,3 +433,13 @@ def test_upload_budget_per_five_minutes(fake: FakeAutotask, client: httpx.Client
     fake.clock.advance(301)
     assert fake.attachment_bytes_used() == 0
     assert client.post(path, json=_file(b"b" * 1000)).is_success
+
+
+def test_upload_window_length_is_a_tenant_option(fake: FakeAutotask, client: httpx.Client) -> None:
+    fake.set_tenant_option(attachment_window_bytes=1000, attachment_window_seconds=60)
+    ticket = create(client, "Tickets", ticket_fields(fake))
+    path = f"Tickets/{ticket}/Attachments"
+    assert client.post(path, json=_file(b"c" * 1000)).is_success
+    _refused(client.post(path, json=_file(b"c")), "limit")
+    fake.clock.advance(61)
+    assert client.post(path, json=_file(b"c" * 1000)).is_success

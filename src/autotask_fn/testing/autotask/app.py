@@ -104,6 +104,8 @@ class FakeAutotask(FakeService):
             if not hasattr(self.options, name):
                 raise TypeError(f"unknown tenant option {name!r}")
             setattr(self.options, name, value)
+            if name == "attachment_window_seconds" and hasattr(self, "_tenant"):
+                self._tenant.attachment_window.seconds = value
 
     def records(self, entity: str) -> list[dict[str, Any]]:
         """Copies of every stored record of ``entity`` (root name), ordered by id."""
@@ -221,9 +223,9 @@ class FakeAutotask(FakeService):
             return _errors(404, "The requested resource was not found.")
         if not isinstance(resolved, str) and resolved[0].action == "zone":
             return self._zone(request)
-        if not self._authenticated(request):
-            return _errors(401, "Authentication failed: the user name, secret or integration "
-                                "code is not valid.")
+        refusal = self._authentication_error(request)
+        if refusal:
+            return _errors(401, refusal)
         with self._lock:
             now = self.clock.time()
             if self._hourly.total(now) >= self.options.hourly_threshold:
@@ -243,15 +245,19 @@ class FakeAutotask(FakeService):
             finally:
                 self._via_api = False
 
-    def _authenticated(self, request: FakeRequest) -> bool:
-        given = (
-            request.header("apiintegrationcode") or "",
-            request.header("username") or "",
-            request.header("secret") or "",
-        )
-        expected = (self.INTEGRATION_CODE, self.USERNAME, self.SECRET)
-        pairs = zip(given, expected, strict=True)
-        return all(hmac.compare_digest(a.encode(), b.encode()) for a, b in pairs)
+    def _authentication_error(self, request: FakeRequest) -> str | None:
+        """Why the credentials are refused (never echoing them), or ``None``."""
+
+        def same(header: str, expected: str) -> bool:
+            given = request.header(header) or ""
+            return hmac.compare_digest(given.encode(), expected.encode())
+
+        if not same("apiintegrationcode", self.INTEGRATION_CODE):
+            # The wording the reference reports for a bad code; the status (401) is a choice.
+            return "IntegrationCode is invalid."
+        if not (same("username", self.USERNAME) & same("secret", self.SECRET)):
+            return "Authentication failed: the user name or secret is not valid."
+        return None
 
     def _actor(self, request: FakeRequest) -> int:
         raw = request.header("impersonationresourceid")
