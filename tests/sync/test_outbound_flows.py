@@ -246,3 +246,19 @@ def test_refused_create_is_bad_input_naming_the_record(world: World) -> None:
         world.svc.sync_work_order(wo)
     assert "role" in str(caught.value).lower()
     assert world.records("TimeEntries", ticket) == []
+
+
+def test_sweep_reads_changes_without_events_and_skips_finished_work(world: World) -> None:
+    wo, ticket = world.linked_work_order()
+    done, _ = world.linked_work_order()
+    world.fn_fake.complete_work(done)
+    world.fn_fake.approve(done)
+    world.fn_fake.mark_paid(done)
+    world.svc.sweep()
+    world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))  # no webhook for time logs
+    world.fn_fake.reset_requests()
+    report = world.svc.sweep()
+    assert report.checked == 1
+    assert report.synced == 1
+    assert len(world.records("TimeEntries", ticket)) == 1
+    assert not world.fn_fake.count_requests(path=rf"/workorders/{done}")

@@ -333,7 +333,7 @@ class SyncService:
     def _settings_hash(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
-                   "sweep_statuses"}
+                   "sweep_statuses", "sweep_skip_statuses"}
         return content_hash(attrs.asdict(
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))
@@ -394,7 +394,9 @@ class SyncService:
               changed_since: datetime | float | None = None) -> SweepReport:
         """Reconcile every linked work order (changes that came without an event).
 
-        A work order whose Field Nation facts are unchanged costs no Autotask call.
+        A work order whose Field Nation facts are unchanged costs no Autotask call; one whose
+        last synced status is in ``settings.sweep_skip_statuses`` (paid, cancelled, deleted)
+        is not even read.
         ``statuses`` (default ``settings.sweep_statuses``) keeps only work orders in those
         Field Nation status codes; ``changed_since`` (a datetime or Unix seconds) keeps only
         recently active work orders: those whose link was synced at or after that time.
@@ -407,6 +409,9 @@ class SyncService:
         checked = unchanged = synced = 0
         for link in self.store.list_links(self.scope, "wo", LinkState.OK):
             if cutoff is not None and link.updated_at < cutoff:
+                continue
+            last_status = (link.data.get("snapshot") or {}).get("status")
+            if last_status in self.settings.sweep_skip_statuses:
                 continue
             checked += 1
             try:

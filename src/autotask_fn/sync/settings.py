@@ -146,6 +146,11 @@ class ConnectorSettings:
         default=None, converter=attrs.converters.optional(frozenset))
     """Field Nation status codes a sweep reconciles (``None``: every linked work order)."""
 
+    sweep_skip_statuses: frozenset[str] = attrs.field(
+        default=frozenset({"paid", "cancelled", "deleted"}), converter=frozenset)
+    """A sweep does not even read work orders whose last synced Field Nation status is one of
+    these (finished work); events still sync them."""
+
     outbound_create: bool = False
     """Create a ticket for a work order that has none (follow-up issue; off by default)."""
 
