@@ -4,6 +4,7 @@ projects, templates), id counters, lookups and the permission checks every opera
 
 from __future__ import annotations
 
+import hmac
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -97,8 +98,6 @@ class CompanyState:
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user with these credentials, or ``None``."""
-        import hmac
-
         for user in self.users.values():
             if user.username == username and hmac.compare_digest(user.password, password):
                 return user

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -22,7 +22,7 @@ import attrs
 from autotask_fn.testing._service import FakeRequest, FakeResponse, json_response
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.multipart import parse_multipart
-from autotask_fn.testing.fieldnation.problems import bad_request
+from autotask_fn.testing.fieldnation.problems import bad_request, not_found
 from autotask_fn.testing.fieldnation.records import User, WorkOrder
 from autotask_fn.testing.fieldnation.render import (
     LIST_SECTIONS,
@@ -32,7 +32,7 @@ from autotask_fn.testing.fieldnation.render import (
     page_meta,
 )
 from autotask_fn.testing.fieldnation.state import FieldNationState
-from autotask_fn.testing.fieldnation.timefmt import FN_FORMAT
+from autotask_fn.testing.fieldnation.timefmt import FN_FORMAT, parse_utc_obj
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -119,8 +119,6 @@ def _matches(wo: WorkOrder, filters: dict[str, str]) -> bool:
 
 
 def _since(raw: str) -> datetime:
-    from datetime import UTC
-
     for form in (FN_FORMAT, "%Y-%m-%d"):
         try:
             return datetime.strptime(raw, form).replace(tzinfo=UTC)
@@ -268,8 +266,6 @@ def get_wo_custom_field(call: Call) -> FakeResponse:
     """``GET /workorders/{id}/custom_fields/{cf_id}``."""
     wo = call.wo()
     if call.arg(1) not in call.state.custom_field_defs:
-        from autotask_fn.testing.fieldnation.problems import not_found
-
         raise not_found(f"Custom field {call.arg(1)}")
     return json_response(call.view.custom_field(wo, call.arg(1)))
 
@@ -331,8 +327,6 @@ def check_out(call: Call) -> FakeResponse:
 
 
 def _when(call: Call) -> datetime | None:
-    from autotask_fn.testing.fieldnation.timefmt import parse_utc_obj
-
     body = call.body()
     if isinstance(body, dict) and "created" in body:
         return parse_utc_obj(body["created"], "created")
@@ -464,8 +458,6 @@ def company_custom_fields(call: Call) -> FakeResponse:
 def expense_categories(call: Call) -> FakeResponse:
     """``GET /company/{company_id}/expenses``: the company's expense categories."""
     if call.arg(0) != call.state.seed.company_id:
-        from autotask_fn.testing.fieldnation.problems import not_found
-
         raise not_found(f"Company {call.arg(0)}")
     rows = [{"id": i, "label": label, "type": kind, "description": label,
              "api_code": label.upper()}

@@ -135,10 +135,10 @@ class WorkOrderOps(CompanyState):
         if "custom_fields" in body:
             for cf_id, value in self._check_custom_values(body["custom_fields"]):
                 values[cf_id] = value
-        contacts = [self.check_contact(c) for c in body.get("contacts") or []] \
-            if isinstance(body.get("contacts", []), list) else None
-        if contacts is None:
+        raw_contacts = body.get("contacts") or []
+        if not isinstance(raw_contacts, list):
             raise bad_request("'contacts' must be a list.")
+        contacts = [self.check_contact(c) for c in raw_contacts]
         for attr, value in changes.items():
             setattr(wo, attr, value)
         wo.custom_values = values
