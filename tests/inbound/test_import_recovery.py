@@ -8,6 +8,7 @@ from conftest import InboundWorld
 from autotask_fn.autotask.errors import AutotaskServerError
 from autotask_fn.store import SqliteStore
 from autotask_fn.store.base import scoped_key
+from autotask_fn.sync.errors import WorkOrderBusyError
 
 
 def test_lost_store_finds_the_work_order_through_the_ticket_marker(world: InboundWorld) -> None:
@@ -72,3 +73,18 @@ def test_marker_write_failure_is_finished_by_the_next_import(world: InboundWorld
     assert retry.work_order_id == wo_id
     assert len(world.fn_fake.state.work_orders) == 1
     assert world.at_fake.record("Tickets", ticket_id)["externalID"] == f"[FN:custom:wo:{wo_id}]"
+
+
+def test_update_waits_for_a_work_order_the_outbound_sync_holds(world: InboundWorld) -> None:
+    ticket_id = world.ticket()
+    wo_id = world.svc.import_ticket(ticket_id).work_order_id
+    world.at_fake.ui_update_ticket(ticket_id, title="Changed while busy")
+    key = scoped_key(world.svc.scope, "wo", wo_id)
+    assert world.store.try_lock(key, "other-worker", 60.0, now=world.clock())
+
+    with pytest.raises(WorkOrderBusyError):
+        world.svc.import_ticket(ticket_id)
+    assert world.wo(wo_id).title == "Replace POS terminal"
+
+    world.store.unlock(key, "other-worker")
+    assert world.svc.import_ticket(ticket_id).changes == ("title",)

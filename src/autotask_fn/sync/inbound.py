@@ -57,7 +57,7 @@ from autotask_fn.mapping.inbound import (
 )
 from autotask_fn.mapping.markers import Marker, find_markers
 from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
-from autotask_fn.sync.errors import SyncError
+from autotask_fn.sync.errors import SyncError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.reports import WebhookAck
 
@@ -220,6 +220,7 @@ class TicketImporter:
                                                     else time.time)
         self._owner = f"inbound-{uuid.uuid4().hex[:12]}"
         self._outbound_mapper = getattr(service, "mapper", None)
+        self._lock_ttl = float(getattr(getattr(service, "settings", None), "lock_ttl", 300.0))
 
     # ------------------------------------------------------------------ public entry points
     def import_ticket(self, ticket_id: int) -> ImportResult:
@@ -365,6 +366,20 @@ class TicketImporter:
 
     def _update(self, loaded: _Loaded, link: Link, parts: Mapping[str, Any],
                 action: str | None, recovered: bool) -> ImportResult:
+        # The outbound sync of this work order writes the same link: hold its lock, and
+        # work from the link as stored now.
+        key = scoped_key(self.scope, WO_KIND, link.work_order_id)
+        if not self.store.try_lock(key, self._owner, self._lock_ttl, now=self.clock()):
+            raise WorkOrderBusyError(link.work_order_id)
+        try:
+            if not recovered:
+                link = self.store.get_link(self.scope, WO_KIND, link.fn_id) or link
+            return self._update_locked(loaded, link, parts, action, recovered)
+        finally:
+            self.store.unlock(key, self._owner)
+
+    def _update_locked(self, loaded: _Loaded, link: Link, parts: Mapping[str, Any],
+                       action: str | None, recovered: bool) -> ImportResult:
         wo_id = link.work_order_id
         previous = dict(link.data.get("inbound", {}).get("parts", {}))
         changed = self.mapper.changed_parts(parts, previous)
