@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from world import World
 
+from autotask_fn.fieldnation.webhooks import parse_delivery
 from autotask_fn.store import LinkState
 from autotask_fn.sync import Action, SyncInputError
 
@@ -262,3 +263,29 @@ def test_sweep_reads_changes_without_events_and_skips_finished_work(world: World
     assert report.synced == 1
     assert len(world.records("TimeEntries", ticket)) == 1
     assert not world.fn_fake.count_requests(path=rf"/workorders/{done}")
+
+
+def test_custom_field_follows_into_the_mapped_udf() -> None:
+    probe = World()
+    udf = probe.at.udfs("Tickets")[0].name
+    world = World(custom_field_map={"Serial Number": udf})
+    wo, ticket = world.linked_work_order()
+    [field] = [cf for cf in world.fn.list_custom_fields(wo) if cf.name == "Serial Number"]
+    assert field.id is not None
+    world.fn_fake.set_custom_field(wo, field.id, "SN-0042", as_provider=True)
+    world.deliver_all()
+    world.svc.process_pending()
+    record = world.at_fake.record("Tickets", ticket)
+    assert record is not None
+    assert {"name": udf, "value": "SN-0042"} in [
+        {"name": u["name"], "value": u["value"]} for u in record["userDefinedFields"]]
+
+
+def test_handle_event_reconciles_now(world: World) -> None:
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "handled directly")
+    [delivery] = world.fn_fake.take_deliveries()
+    event = parse_delivery(delivery.body, delivery.headers)
+    report = world.svc.handle_event(event)
+    assert [c.action for c in report.changes] == [Action.CREATED]
+    assert len(world.records("TicketNotes", ticket)) == 1
