@@ -1,7 +1,7 @@
 """Backends for the store suite: SQLite in memory, a SQLite file, a fresh PostgreSQL schema.
 
 PostgreSQL is reached at ``AUTOTASK_FN_TEST_PG_DSN`` (default: the local trust-auth server);
-each store test gets its own randomly named schema, dropped afterwards. When no server
+the tests get randomly named schemas, dropped afterwards. When no server
 answers, the PostgreSQL parametrisations skip and say why.
 """
 
@@ -110,14 +110,36 @@ def drop_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def _make_backend(name: str, tmp_path: Path) -> tuple[Backend, Callable[[], None]]:
+def empty_schema(schema: str) -> None:
+    """Remove every row the store tables of a test schema hold."""
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute("TRUNCATE links, deliveries, inbox, locks, intents RESTART IDENTITY")
+
+
+def _make_backend(
+    name: str, tmp_path: Path, pg_schema: str | None = None
+) -> tuple[Backend, Callable[[], None]]:
     if name == "sqlite-memory":
         return Backend(name, ("memory",)), lambda: None
     if name == "sqlite-file":
         return Backend(name, ("sqlite", str(tmp_path / "store.db"))), lambda: None
     require_postgres()
+    if pg_schema is not None:  # a schema kept for the session, emptied after each test
+        return Backend(name, ("postgres", PG_DSN, pg_schema)), lambda: empty_schema(pg_schema)
     schema = f"atfn_test_{secrets.token_hex(6)}"
     return Backend(name, ("postgres", PG_DSN, schema)), lambda: drop_schema(schema)
+
+
+@pytest.fixture(scope="session")
+def pg_session_schema() -> Iterator[str]:
+    """One schema for the tests that only need empty tables (cheaper than one per test)."""
+    schema = f"atfn_test_{secrets.token_hex(6)}"
+    yield schema
+    if postgres_problem() is None:
+        drop_schema(schema)
 
 
 ALL = [
@@ -128,8 +150,8 @@ ALL = [
 SHARED = ALL[1:]
 
 
-def _provide(name: str, tmp_path: Path) -> Iterator[Backend]:
-    made, cleanup = _make_backend(name, tmp_path)
+def _provide(name: str, tmp_path: Path, pg_schema: str | None = None) -> Iterator[Backend]:
+    made, cleanup = _make_backend(name, tmp_path, pg_schema)
     try:
         yield made
     finally:
@@ -138,14 +160,17 @@ def _provide(name: str, tmp_path: Path) -> Iterator[Backend]:
 
 
 @pytest.fixture(params=ALL)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """Every backend."""
-    yield from _provide(request.param, tmp_path)
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_session_schema: str
+) -> Iterator[Backend]:
+    """Every backend, empty (PostgreSQL: the session schema, emptied afterwards)."""
+    yield from _provide(request.param, tmp_path, pg_session_schema)
 
 
 @pytest.fixture(params=SHARED)
 def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """Backends that several stores (threads, processes) can open at once."""
+    """Backends that several stores (threads, processes) can open at once; a fresh database
+    (PostgreSQL: a fresh schema) for each test, so tests may change the schema."""
     yield from _provide(request.param, tmp_path)
 
 

@@ -12,9 +12,10 @@ import pytest
 import autotask_fn.store as store_pkg
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.store import SqliteStore, StoreError
+from autotask_fn.store._sql import SqlStore
 from autotask_fn.store.postgres import PostgresStore, redact_dsn
 
-from .conftest import PG_DSN, require_postgres
+from .conftest import PG_DSN, require_postgres, run_threads
 
 
 def test_a_sqlite_file_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
@@ -117,3 +118,28 @@ def backend_pg_schema() -> Iterator[str]:
     yield schema
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_the_memory_path_string_means_one_private_in_memory_database() -> None:
+    store = SqliteStore(":memory:", max_connections=4)
+    assert store.path is None
+    store.put_intent("k", {"v": 1})
+    seen: list[object] = []
+    run_threads(4, lambda _: seen.append(store.get_intent("k")))
+    assert seen == [{"v": 1}] * 4
+
+
+def test_a_failed_transaction_is_rolled_back_and_the_store_stays_usable(store: SqlStore) -> None:
+    def write_then_fail() -> None:
+        with store._tx() as cur:
+            cur.execute(
+                store._q("INSERT INTO intents (key, value, created_at) VALUES (?, ?, ?)"),
+                ("half", "{}", 0.0),
+            )
+            raise RuntimeError("failed half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        write_then_fail()
+    assert store.get_intent("half") is None
+    store.put_intent("after", {"ok": True})
+    assert store.get_intent("after") == {"ok": True}

@@ -10,7 +10,7 @@ from autotask_fn.store._sql import SqlStore
 
 from .conftest import Backend, open_spec, run_threads
 
-ENTRIES = 120
+ENTRIES = 60
 
 
 def drain(store: SqlStore, owner: str, *, batch: int = 3) -> list[int]:

@@ -192,8 +192,8 @@ def test_a_slot_of_a_dead_worker_is_reclaimed_after_its_lease(
 def test_a_long_request_keeps_its_slot_beyond_the_lease(
     make_limiter: Callable[..., SharedLimiter],
 ) -> None:
-    holder = make_limiter(max_concurrent=1, lease_seconds=0.3)
-    other = make_limiter(max_concurrent=1, lease_seconds=0.3, acquire_timeout=0.8)
+    holder = make_limiter(max_concurrent=1, lease_seconds=0.2)
+    other = make_limiter(max_concurrent=1, lease_seconds=0.2, acquire_timeout=0.6)
     with holder.slot("Tickets"):
         with pytest.raises(StoreError, match="slot"), other.slot("Tickets"):
             pass
@@ -203,11 +203,11 @@ def test_a_long_request_keeps_its_slot_beyond_the_lease(
 def test_the_attachment_budget_is_a_shared_sliding_window(
     make_limiter: Callable[..., SharedLimiter],
 ) -> None:
-    a = make_limiter(attachment_bytes=1000, attachment_window=1.0)
-    b = make_limiter(attachment_bytes=1000, attachment_window=1.0)
+    a = make_limiter(attachment_bytes=1000, attachment_window=0.5)
+    b = make_limiter(attachment_bytes=1000, attachment_window=0.5)
     assert a.attachment_budget(600) == 0.0
     wait = b.attachment_budget(600)
-    assert 0.0 < wait <= 1.0
+    assert 0.0 < wait <= 0.5
     assert b.attachment_budget(400) == 0.0  # the refused 600 bytes were not recorded
     assert a.attachment_budget(1) > 0.0
     time.sleep(wait + 0.05)

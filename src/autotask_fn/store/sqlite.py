@@ -40,7 +40,7 @@ class SqliteStore(SqlStore):
     ) -> None:
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
-        self.path = None if path is None else os.fspath(path)
+        self.path = None if path is None or os.fspath(path) == ":memory:" else os.fspath(path)
         """The database file, or ``None`` for memory."""
         self._busy_timeout = busy_timeout
         self._synchronous = synchronous.upper()
@@ -85,10 +85,11 @@ class SqliteStore(SqlStore):
                 cur.execute("BEGIN IMMEDIATE")
                 try:
                     yield cur
+                    cur.execute("COMMIT")
                 except BaseException:
-                    conn.rollback()
+                    if conn.in_transaction:  # never hand an open transaction back to the pool
+                        conn.rollback()
                     raise
-                cur.execute("COMMIT")
             finally:
                 cur.close()
 
