@@ -80,13 +80,14 @@ def test_due_date_becomes_exact_schedule_in_fn_utc_form() -> None:
                                            "start": {"utc": "2026-02-03 14:30:00"}}}
 
 
-def test_between_mode_runs_from_now_until_the_due_date() -> None:
+def test_between_mode_runs_from_the_ticket_creation_until_the_due_date() -> None:
     mapper = InboundMapper(InboundSettings(schedule_mode="between"))
-    now = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
-    window = mapper.schedule(record(), now=now)
-    assert window == {"service_window": {"mode": "between",
-                                         "start": {"utc": "2026-02-01 08:00:00"},
-                                         "end": {"utc": "2026-02-03 14:30:00"}}}
+    rec = record(ticket=ticket(createDate="2026-02-01T08:00:00.000Z"))
+    assert mapper.schedule(rec) == {"service_window": {
+        "mode": "between", "start": {"utc": "2026-02-01 08:00:00"},
+        "end": {"utc": "2026-02-03 14:30:00"}}}
+    # Without a creation date (or one after the due date) the window is exact.
+    assert mapper.schedule(record())["service_window"]["mode"] == "exact"
 
 
 def test_no_due_date_means_no_schedule_part() -> None:

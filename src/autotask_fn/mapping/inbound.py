@@ -254,10 +254,12 @@ class InboundMapper:
         """The ``description`` object (``{"html": ...}``) built from the text lines."""
         return {"html": text_to_html("\n".join(self.description_lines(record)))}
 
-    def schedule(
-        self, record: InboundRecord, *, now: datetime | None = None
-    ) -> dict[str, Any] | None:
-        """The schedule from the due date (service call / task: its start and end)."""
+    def schedule(self, record: InboundRecord) -> dict[str, Any] | None:
+        """The schedule from the due date (service call / task: its start and end).
+
+        In ``between`` mode the window runs from the ticket's ``createDate`` (a stable start,
+        so re-imports do not move it) to the due time.
+        """
         start_raw = end_raw = None
         if record.service_call is not None:
             start_raw = record.service_call.get("startDateTime")
@@ -275,9 +277,12 @@ class InboundMapper:
         if not due_raw:
             return None
         due = parse_autotask_datetime(str(due_raw))
-        if self.settings.schedule_mode == "between" and now is not None and now < due:
-            return {"service_window": {"mode": "between", "start": fn_utc(now),
-                                       "end": fn_utc(due)}}
+        created = record.ticket.get("createDate")
+        if self.settings.schedule_mode == "between" and created:
+            start = parse_autotask_datetime(str(created))
+            if start < due:
+                return {"service_window": {"mode": "between", "start": fn_utc(start),
+                                           "end": fn_utc(due)}}
         return {"service_window": {"mode": "exact", "start": fn_utc(due)}}
 
     def location(self, record: InboundRecord) -> dict[str, Any]:
@@ -353,7 +358,7 @@ class InboundMapper:
         return None if label is None else self.settings.action_map.get(label)
 
     # -- whole work order ---------------------------------------------------------------
-    def parts(self, record: InboundRecord, *, now: datetime | None = None) -> dict[str, Any]:
+    def parts(self, record: InboundRecord) -> dict[str, Any]:
         """Every mapped part: the top-level work order fields, then ``cf:<id>`` custom fields.
 
         A part whose value is ``None`` (no due date) is left out. Validation happens here:
@@ -362,7 +367,7 @@ class InboundMapper:
         parts: dict[str, Any] = {
             "title": self.title(record),
             "description": self.description(record),
-            "schedule": self.schedule(record, now=now),
+            "schedule": self.schedule(record),
             "location": self.location(record),
             "contacts": self.contacts(record),
             "incident_id": self.number(record),

@@ -32,7 +32,6 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -332,7 +331,7 @@ class TicketImporter:
         if link is None:
             link = self._recover_link(loaded)
             recovered = link is not None
-        parts = self.mapper.parts(loaded.record, now=datetime.fromtimestamp(self.clock(), UTC))
+        parts = self.mapper.parts(loaded.record)
         action = self.mapper.action(loaded.record)
         if link is None:
             if action == "cancel":

@@ -93,7 +93,7 @@ class InboundSettings:
     """Ticket field that carries the marker ``[FN:<env>:wo:<id>]``."""
     schedule_mode: Literal["exact", "between"] = "exact"
     """Service window built from the ticket due date: ``exact`` (start at the due time) or
-    ``between`` (from the import time until the due time)."""
+    ``between`` (from the ticket's creation until the due time)."""
     field_map: tuple[InboundField, ...] = attrs.field(
         default=(), converter=_tuple_of_fields
     )
