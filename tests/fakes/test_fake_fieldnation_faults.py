@@ -91,3 +91,49 @@ def test_helpers_raise_the_same_refusals(fake: FakeFieldNation) -> None:
     assert refused.value.status == 400
     with pytest.raises(FakeApiError, match="missing required fields"):
         fake.publish(wo)
+
+
+def test_latency_delays_every_request() -> None:
+    import time
+
+    fake = FakeFieldNation(latency=0.05)
+    api = fake.http_client()
+    started = time.perf_counter()
+    api.get(W)
+    assert time.perf_counter() - started >= 0.05
+
+
+def test_one_clock_can_drive_several_fakes() -> None:
+    from datetime import UTC, datetime
+
+    from autotask_fn.testing.autotask.clock import FakeClock as AutotaskClock
+
+    shared = AutotaskClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    fake = FakeFieldNation(clock=shared)
+    wo = fake.create_work_order()
+    assert fake.work_order(wo)["created"] == {"utc": "2026-03-01 12:00:00"}
+    token = fake.issue_token()
+    shared.advance(3600)
+    expired = fake.http_client(None).get(W, params={"access_token": token})
+    assert expired.status_code == 400
+
+
+def test_served_over_a_socket_with_reachable_links() -> None:
+    from autotask_fn.testing import serve
+
+    fake = FakeFieldNation()
+    server = serve(fake)
+    try:
+        host, port = server.server_address[:2]
+        fake.base_url = f"http://{host}:{port}"
+        wo = fake.create_work_order()
+        fake.assign(wo)
+        fake.upload_file(wo, "a.pdf", b"%PDF")
+        with httpx.Client(base_url=fake.base_url,
+                          params={"access_token": fake.issue_token()}) as http:
+            folders = http.get(f"{W}/{wo}/attachments").json()["results"]
+            link = folders[0]["results"][0]["file"]["link"]
+            assert link.startswith(fake.base_url)
+            assert http.get(link).content == b"%PDF"
+    finally:
+        server.shutdown()

@@ -21,7 +21,7 @@ from autotask_fn.testing._service import (
 )
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.auth import Tokens, presented_token
-from autotask_fn.testing.fieldnation.clock import FakeClock
+from autotask_fn.testing.fieldnation.clock import Clock, FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.provider import TestHelpers
 from autotask_fn.testing.fieldnation.records import Seed, StoredFile, User, WorkOrder
@@ -70,7 +70,7 @@ class FakeFieldNation(TestHelpers, FakeService):
     PROVIDER_PASSWORD: ClassVar[str] = "tech-password"  # noqa: S105
 
     def __init__(self, *, latency: float = 0.0, base_url: str | None = None,
-                 clock: FakeClock | None = None, embed_token_in_links: bool = False) -> None:
+                 clock: Clock | None = None, embed_token_in_links: bool = False) -> None:
         super().__init__(latency=latency)
         self.base_url = (base_url or self.BASE_URL).rstrip("/")
         self.clock = clock or FakeClock()

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 #: Where a new fake's clock starts (a fixed instant, so tests are reproducible).
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+
+
+class Clock(Protocol):
+    """What the fake needs of a clock; pass one clock to several fakes to share time."""
+
+    def now(self) -> datetime:
+        """The current time (aware, UTC)."""
+        ...
+
+    def advance(self, seconds: float) -> object:
+        """Move forward by ``seconds``."""
+        ...
 
 
 class FakeClock:
