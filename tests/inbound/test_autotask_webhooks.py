@@ -92,7 +92,7 @@ def test_create_ticket_webhook_subscribes_fields_and_excludes_the_api_user() -> 
     hook = create_ticket_webhook(
         client, name="autotask-fn", webhook_url="https://host/at", secret_key=KEY,
         deactivation_url="https://host/at/deactivated", field_ids=[4, 9],
-        excluded_resource_ids=[29682885], display_always_field_ids=[1],
+        excluded_resource_ids=[29682885], display_always_field_ids=[1], udf_field_ids=[77],
     )
     entity, fields, parent = client.created[0]
     assert (entity, parent) == ("TicketWebhooks", None)
@@ -105,6 +105,9 @@ def test_create_ticket_webhook_subscribes_fields_and_excludes_the_api_user() -> 
     excluded = [f["resourceID"] for e, f, p in client.created
                 if e == "TicketWebhookExcludedResources" and p == hook.id]
     assert excluded == [29682885]
+    udfs = [f["udfFieldID"] for e, f, p in client.created
+            if e == "TicketWebhookUdfFields" and p == hook.id]
+    assert udfs == [77]
     assert KEY not in repr(hook)
     remove_ticket_webhook(client, hook.id)
     assert client.deleted == [("TicketWebhooks", hook.id)]

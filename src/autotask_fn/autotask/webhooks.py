@@ -190,6 +190,7 @@ def create_ticket_webhook(
     field_ids: Sequence[int],
     excluded_resource_ids: Sequence[int] = (),
     display_always_field_ids: Sequence[int] = (),
+    udf_field_ids: Sequence[int] = (),
     subscribe_create: bool = True,
     subscribe_update: bool = True,
     notification_email: str | None = None,
@@ -197,11 +198,14 @@ def create_ticket_webhook(
     """Create a TicketWebhook with its subscribed fields and excluded resources.
 
     ``field_ids`` are Autotask internal field ids (how to find them is not documented; pass
-    them explicitly). Pass the API user's resource id in ``excluded_resource_ids`` so our own
-    writes cause no callout. At least one subscribed field is required by Autotask.
+    them explicitly). ``udf_field_ids`` subscribes user-defined fields through the
+    ``UdfFields`` child (its ``udfFieldID`` field name is unconfirmed in the reference). Pass
+    the API user's resource id in ``excluded_resource_ids`` so our own writes cause no
+    callout. At least one subscribed field is required by Autotask.
     """
-    if not field_ids:
+    if not field_ids and not udf_field_ids:
         raise AutotaskWebhookError("a TicketWebhook needs at least one subscribed field id")
+    subscribed = set(field_ids)
     if not deactivation_url:
         raise AutotaskWebhookError("a TicketWebhook needs a deactivationUrl")
     fields: dict[str, Any] = {
@@ -223,8 +227,15 @@ def create_ticket_webhook(
         client.create(
             "TicketWebhookFields",
             {"webhookID": webhook_id, "fieldID": field_id,
-             "isSubscribedField": field_id in set(field_ids),
+             "isSubscribedField": field_id in subscribed,
              "isDisplayAlwaysField": field_id in always},
+            parent_id=webhook_id,
+        )
+    for udf_id in udf_field_ids:
+        client.create(
+            "TicketWebhookUdfFields",
+            {"webhookID": webhook_id, "udfFieldID": udf_id, "isSubscribedField": True,
+             "isDisplayAlwaysField": False},
             parent_id=webhook_id,
         )
     for resource_id in excluded_resource_ids:
