@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autotask_fn.autotask import AutotaskQueryError
 from autotask_fn.autotask.query import (
@@ -98,3 +100,16 @@ def test_long_not_in_and_nested_in_are_rewritten_in_one_query() -> None:
 def test_an_empty_and_group_means_every_record() -> None:
     assert normalize_filters(and_()) == normalize_filters(None)
     assert normalize_filters([]) == normalize_filters(None)
+
+
+@given(values=st.lists(st.integers(min_value=0, max_value=5000), max_size=1600),
+       size=st.integers(min_value=1, max_value=600))
+@settings(max_examples=60, deadline=None)
+def test_chunking_keeps_every_value_once_and_respects_the_size(values, size) -> None:
+    if not values:
+        return
+    batches = split_for_sending([in_("id", values)], size=size)
+    chunks = [b[0].value for b in batches]
+    assert all(0 < len(c) <= size for c in chunks)
+    flat = [v for c in chunks for v in c]
+    assert sorted(flat) == sorted(set(values))
