@@ -443,3 +443,20 @@ def test_upload_window_length_is_a_tenant_option(fake: FakeAutotask, client: htt
     _refused(client.post(path, json=_file(b"c")), "limit")
     fake.clock.advance(61)
     assert client.post(path, json=_file(b"c" * 1000)).is_success
+
+
+def test_date_only_fields_keep_the_date_at_midnight(
+    fake: FakeAutotask, client: httpx.Client
+) -> None:
+    ticket = assigned_ticket(fake, client)
+    body = _entry(fake, ticket, startDateTime=None, endDateTime=None, hoursWorked=1,
+                  dateWorked="2026-01-05T22:30:00-05:00")
+    entry = create(client, "TimeEntries", body)
+    assert fake.record("TimeEntries", entry)["dateWorked"] == "2026-01-05T00:00:00.00Z"  # type: ignore[index]
+
+
+def test_booleans_must_be_true_or_false(fake: FakeAutotask, client: httpx.Client) -> None:
+    ticket = create(client, "Tickets", ticket_fields(fake))
+    for value in (None, "true", 1):
+        response = client.post(f"Tickets/{ticket}/Charges", json=_charge(isBillableToCompany=value))
+        _refused(response, "isBillableToCompany")

@@ -68,6 +68,10 @@ def parse_body(tenant: Tenant, spec: EntitySpec, body: Any) -> Write:
             continue
         if field.read_only:
             continue
+        if field.data_type == "boolean" and value is None:
+            # Booleans must be true or false: null is an error too (reference §2).
+            errors.append(f"Invalid value for field {field.name}: expected true or false.")
+            continue
         try:
             typed = coerce(field, value)
         except ApiError as exc:

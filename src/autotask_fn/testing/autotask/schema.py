@@ -5,7 +5,8 @@ Each field is written as one compact spec string ``"name type [flags]"`` (parsed
 * type: ``i`` integer, ``l`` long, ``s<N>`` string of at most N characters, ``d`` decimal,
   ``f`` double, ``b`` boolean, ``t`` datetime;
 * flags: ``req`` required, ``ro`` read-only, ``nq`` not queryable, ``pick`` picklist,
-  ``ref=<Entity>`` reference, ``pp=<field>`` picklist parent field.
+  ``ref=<Entity>`` reference, ``pp=<field>`` picklist parent field, ``date`` a date-only
+  datetime (the time part is set to midnight without time-zone conversion, reference §2).
 
 Field names, types and the read-only/required flags follow the provider Swagger models and the
 reference notes; string lengths come from the reference (Ticket title 255, description 8000,
@@ -37,6 +38,7 @@ class FieldDef:
     picklist: bool = False
     reference: str | None = None
     picklist_parent: str | None = None
+    date_only: bool = False
 
 
 @attrs.frozen
@@ -88,6 +90,7 @@ def _parse(spec: str) -> FieldDef:
         name=name, data_type=DATA_TYPES[kind[0]], length=length, required="req" in opts,
         read_only="ro" in opts, queryable="nq" not in opts, picklist="pick" in opts,
         reference=opts.get("ref") or None, picklist_parent=opts.get("pp") or None,
+        date_only="date" in opts,
     )
 
 
@@ -137,7 +140,7 @@ _add(EntitySpec(
         "ticketID i req ref=Tickets", "name s100 req", "description s500",  # guess: 100/500
         "chargeType i req pick", "status i pick", "productID i",
         "billingCodeID i ref=BillingCodes", "unitQuantity d req", "unitPrice d", "unitCost d",
-        "extendedCost d ro", "billableAmount d ro", "datePurchased t req",
+        "extendedCost d ro", "billableAmount d ro", "datePurchased t req date",
         "isBillableToCompany b req", "isBilled b ro", "notes s2000",
         "purchaseOrderNumber s50", "internalPurchaseOrderNumber s50",  # guess
         "contractServiceID l", "createDate t ro", "creatorResourceID i ro",
@@ -161,7 +164,7 @@ _add(EntitySpec(
     "TimeEntries",
     _fields(
         "resourceID i req ref=Resources", "roleID i ref=Roles", "ticketID i ref=Tickets",
-        "taskID i ref=Tasks", "timeEntryType i ro pick", "dateWorked t", "startDateTime t",
+        "taskID i ref=Tasks", "timeEntryType i ro pick", "dateWorked t date", "startDateTime t",
         "endDateTime t", "hoursWorked d", "hoursToBill d", "offsetHours d",
         "summaryNotes s8000", "internalNotes s8000", "billingCodeID i ref=BillingCodes",
         "internalBillingCodeID i ref=BillingCodes", "contractID i", "isNonBillable b",
@@ -175,7 +178,7 @@ _add(EntitySpec(
 _add(EntitySpec(
     "ExpenseReports",
     _fields(
-        "name s100 req", "submitterID i req ref=Resources", "weekEnding t req",  # guess: 100
+        "name s100 req", "submitterID i req ref=Resources", "weekEnding t req date",  # guess: 100
         "status i ro pick", "submit b", "submitDate t ro", "approverID i ro",
         "approvedDate t ro", "rejectionReason s2048 ro", "amountDue d ro",  # guess: 2048
         "reimbursementCurrencyID i", "departmentNumber s50",  # guess
@@ -186,7 +189,7 @@ _add(EntitySpec(
     "ExpenseItems",
     _fields(
         # The required set is not in the reference; this is the set the SOAP docs list.
-        "expenseReportID i req ref=ExpenseReports", "expenseDate t req",
+        "expenseReportID i req ref=ExpenseReports", "expenseDate t req date",
         "expenseCategory i req pick", "description s128 req",  # guess: 128
         "expenseCurrencyExpenseAmount d", "expenseCurrencyID i", "companyID i ref=Companies",
         "ticketID i ref=Tickets", "taskID i ref=Tasks", "projectID i ref=Projects",

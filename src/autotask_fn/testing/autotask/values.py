@@ -62,9 +62,14 @@ def coerce(field: FieldDef, value: Any) -> Any:
         if not isinstance(value, str):
             raise bad
         try:
-            return format_datetime(parse_datetime(value))
+            moment = parse_datetime(value)
         except ValueError:
             raise bad from None
+        if field.date_only:
+            # Date-only fields keep the written date and set the time to midnight, with no
+            # time-zone conversion (reference §2).
+            moment = datetime.fromisoformat(value.strip()[:10]).replace(tzinfo=UTC)
+        return format_datetime(moment)
     if not isinstance(value, str):
         raise bad
     return value
