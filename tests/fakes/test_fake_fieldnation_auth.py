@@ -33,6 +33,11 @@ def test_defaults_are_ready_to_use(fake: FakeFieldNation) -> None:
     assert (F.CLIENT_ID, F.CLIENT_SECRET, F.USERNAME, F.PASSWORD) == (
         "client-id", "client-secret", "api-user", "password")
     assert fake.seed.provider_email == "tech@example.com"
+    provider = fake.users[fake.seed.provider_id]
+    assert (provider.first_name, provider.last_name, provider.email) == (
+        "Pat", "Tech", "tech@example.com")
+    assert "tech-password" not in repr(provider)
+    assert fake.users[fake.seed.manager_id].role == "buyer"
     assert fake.seed.types_of_work
     assert fake.seed.expense_categories
     assert fake.seed.custom_fields

@@ -113,7 +113,10 @@ def test_one_clock_can_drive_several_fakes() -> None:
     wo = fake.create_work_order()
     assert fake.work_order(wo)["created"] == {"utc": "2026-03-01 12:00:00"}
     token = fake.issue_token()
-    shared.advance(3600)
+    fake.clock.advance(1800)  # moves the shared clock
+    assert shared.now() == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    shared.advance(1800)
+    assert fake.clock.timestamp() == shared.time()
     expired = fake.http_client(None).get(W, params={"access_token": token})
     assert expired.status_code == 400
 

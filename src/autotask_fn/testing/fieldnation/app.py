@@ -21,7 +21,7 @@ from autotask_fn.testing._service import (
 )
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.auth import Tokens, presented_token
-from autotask_fn.testing.fieldnation.clock import Clock, FakeClock
+from autotask_fn.testing.fieldnation.clock import Clock, as_fake_clock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.provider import TestHelpers
 from autotask_fn.testing.fieldnation.records import Seed, StoredFile, User, WorkOrder
@@ -73,7 +73,7 @@ class FakeFieldNation(TestHelpers, FakeService):
                  clock: Clock | None = None, embed_token_in_links: bool = False) -> None:
         super().__init__(latency=latency)
         self.base_url = (base_url or self.BASE_URL).rstrip("/")
-        self.clock = clock or FakeClock()
+        self.clock = as_fake_clock(clock)
         self.embed_token_in_links = embed_token_in_links
         self.state = FieldNationState(self.clock)
         self.tokens = Tokens(self.state, self.clock, self.CLIENT_ID, self.CLIENT_SECRET)
@@ -84,6 +84,11 @@ class FakeFieldNation(TestHelpers, FakeService):
     def seed(self) -> Seed:
         """The seeded ids (company, users, catalogs)."""
         return self.state.seed
+
+    @property
+    def users(self) -> dict[int, User]:
+        """Every seeded user by id: API user, manager and providers (passwords hidden in repr)."""
+        return dict(self.state.users)
 
     def __repr__(self) -> str:
         return f"FakeFieldNation({self.base_url!r}, work_orders={len(self.state.work_orders)})"

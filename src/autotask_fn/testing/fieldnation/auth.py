@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from autotask_fn.testing._service import FakeRequest
-from autotask_fn.testing.fieldnation.clock import Clock
+from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.records import User
 from autotask_fn.testing.fieldnation.state import FieldNationState
@@ -61,7 +61,7 @@ def _form_or_json(request: FakeRequest) -> dict[str, Any]:
 class Tokens:
     """Issues and checks tokens against the fake clock."""
 
-    def __init__(self, state: FieldNationState, clock: Clock, client_id: str,
+    def __init__(self, state: FieldNationState, clock: FakeClock, client_id: str,
                  client_secret: str) -> None:
         self.state = state
         self.clock = clock
@@ -71,7 +71,7 @@ class Tokens:
 
     def issue_for(self, user: User, scope: str = "basic") -> Token:
         """Issue a token for ``user`` (what a successful grant does)."""
-        token = Token(secrets.token_hex(20), user.id, self.clock.now().timestamp() + TOKEN_LIFETIME,
+        token = Token(secrets.token_hex(20), user.id, self.clock.timestamp() + TOKEN_LIFETIME,
                       scope)
         self._tokens[token.value] = token
         return token
@@ -107,7 +107,7 @@ class Tokens:
         token = self._tokens.get(raw or "")
         if token is None:
             raise FakeApiError(401, MISSING_TOKEN)
-        if self.clock.now().timestamp() >= token.expires_at:
+        if self.clock.timestamp() >= token.expires_at:
             raise FakeApiError(401 if webhooks_api else 400, "Expired token.")
         if token.scope == "webhooks" and not webhooks_api:
             raise FakeApiError(401, "This token is not valid for the REST API.")
@@ -116,7 +116,7 @@ class Tokens:
     def valid(self, raw: str) -> bool:
         """Whether ``raw`` is a live token (used for download links)."""
         token = self._tokens.get(raw)
-        return token is not None and self.clock.now().timestamp() < token.expires_at
+        return token is not None and self.clock.timestamp() < token.expires_at
 
 
 def presented_token(request: FakeRequest, *, query: bool) -> str | None:

@@ -62,3 +62,35 @@ class FakeClock:
 
     def __repr__(self) -> str:
         return f"FakeClock({self.now().isoformat()})"
+
+
+class SharedClock(FakeClock):
+    """A :class:`FakeClock` face on another fake's clock (same time, also ``timestamp()``)."""
+
+    def __init__(self, inner: Clock) -> None:
+        super().__init__(inner.now())
+        self.inner = inner
+
+    def now(self) -> datetime:
+        """The inner clock's time, as aware UTC."""
+        return self.inner.now().astimezone(UTC)
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the inner clock forward."""
+        if seconds < 0:
+            raise ValueError("the fake clock only moves forward")
+        self.inner.advance(seconds)
+        return self.now()
+
+    def set(self, when: datetime) -> None:
+        """Not supported on a shared clock: set the time on the clock you passed in."""
+        raise TypeError("set the time on the shared clock itself")
+
+
+def as_fake_clock(clock: Clock | None) -> FakeClock:
+    """The fake's own clock: a new :class:`FakeClock`, the one given, or a shared view."""
+    if clock is None:
+        return FakeClock()
+    if isinstance(clock, FakeClock):
+        return clock
+    return SharedClock(clock)

@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from autotask_fn.testing.fieldnation.clock import Clock
+from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, forbidden, not_found
 from autotask_fn.testing.fieldnation.records import Seed, User, WorkOrder
 
@@ -33,7 +33,7 @@ def _seed_users() -> list[User]:
 class CompanyState:
     """The company side of the fake: who exists, what the catalogs hold, who may do what."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.users: dict[int, User] = {u.id: u for u in _seed_users()}
         self.types_of_work: dict[int, str] = {11: "Networking", 12: "Point of Sale",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from autotask_fn.testing.fieldnation.auth import Tokens
-from autotask_fn.testing.fieldnation.clock import Clock
+from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.records import User
 from autotask_fn.testing.fieldnation.state import FieldNationState
@@ -45,7 +45,7 @@ class TestHelpers:
     __test__ = False  # not a pytest class
 
     state: FieldNationState
-    clock: Clock
+    clock: FakeClock
     hub: WebhookHub
     tokens: Tokens
 

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from autotask_fn._redact import redact_headers
-from autotask_fn.testing.fieldnation.clock import Clock
+from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, not_found
 from autotask_fn.testing.fieldnation.timefmt import iso
 
@@ -129,7 +129,7 @@ def _invalid(message: str) -> FakeApiError:
 class WebhookHub:
     """Registrations, the outbox and the optional push handler."""
 
-    def __init__(self, clock: Clock, company_id: int) -> None:
+    def __init__(self, clock: FakeClock, company_id: int) -> None:
         self.clock = clock
         self.company_id = company_id
         self.webhooks: dict[str, Webhook] = {}
@@ -270,7 +270,7 @@ class WebhookHub:
             "X-FN-Webhook-Id": hook.id,
             "X-FN-Delivery-Id": f"{delivery_uuid}:{attempt}",
             "X-FN-Event-Trace-Id": trace,
-            "X-FN-Request-Timestamp": str(int(self.clock.now().timestamp() * 1000)),
+            "X-FN-Request-Timestamp": str(int(self.clock.timestamp() * 1000)),
         })
         if hook.secret:
             headers["X-FN-Signature"] = sign(hook.secret, body)
@@ -283,7 +283,7 @@ class WebhookHub:
         hook = self.webhooks.get(delivery.webhook_id)
         headers = dict(delivery.headers)
         headers["X-FN-Delivery-Id"] = f"{delivery.delivery_uuid}:{delivery.attempt + 1}"
-        headers["X-FN-Request-Timestamp"] = str(int(self.clock.now().timestamp() * 1000))
+        headers["X-FN-Request-Timestamp"] = str(int(self.clock.timestamp() * 1000))
         if hook is not None and hook.secret:
             headers["X-FN-Signature"] = sign(hook.secret, delivery.body)
         return attrs.evolve(delivery, headers=headers, attempt=delivery.attempt + 1)
