@@ -6,6 +6,7 @@ import pytest
 from conftest import InboundWorld
 
 from autotask_fn.autotask.errors import AutotaskServerError
+from autotask_fn.fieldnation.errors import FieldNationError
 from autotask_fn.store import SqliteStore
 from autotask_fn.store.base import scoped_key
 from autotask_fn.sync.errors import WorkOrderBusyError
@@ -88,3 +89,48 @@ def test_update_waits_for_a_work_order_the_outbound_sync_holds(world: InboundWor
 
     world.store.unlock(key, "other-worker")
     assert world.svc.import_ticket(ticket_id).changes == ("title",)
+
+
+def test_failed_publish_is_retried_by_the_next_import_of_an_unchanged_ticket() -> None:
+    world = InboundWorld(publish=True, type_of_work_id=11,
+                         pay={"type": "fixed", "base": {"amount": 150, "units": 1}})
+    ticket_id = world.ticket()
+    world.fn_fake.fail_next(r"/publish$", method="POST", status=500, count=10)
+
+    with pytest.raises(FieldNationError):
+        world.svc.import_ticket(ticket_id)
+    world.fn_fake.clear_faults()
+    (wo_id,) = world.fn_fake.state.work_orders
+    assert world.wo(wo_id).status.id == 1
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] == f"[FN:custom:wo:{wo_id}]"
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert "action:publish" in retry.changes
+    assert world.wo(wo_id).status.id == 2
+    world.reset_counts()
+    assert world.svc.import_ticket(ticket_id).changes == ()
+    assert world.fn_fake.count_requests() == 0
+
+
+def test_failed_attachment_copy_is_finished_once_by_the_next_import() -> None:
+    world = InboundWorld(import_attachments=True)
+    ticket_id = world.ticket()
+    for name in ("a.pdf", "b.pdf"):
+        world.at_fake.insert("TicketAttachments", {
+            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
+            "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
+            "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+    world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, count=10)
+
+    with pytest.raises(FieldNationError):
+        world.svc.import_ticket(ticket_id)
+    world.fn_fake.clear_faults()
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert len([c for c in retry.changes if c.startswith("attachment:")]) == 2
+    (wo_id,) = world.fn_fake.state.work_orders
+    docs = next(f for f in world.fn.list_folders(wo_id) if f.name == "Documents")
+    assert sorted(f.name for f in docs.files) == ["a.pdf", "b.pdf"]
+    assert world.svc.import_ticket(ticket_id).changes == ()

@@ -352,16 +352,39 @@ class TicketImporter:
             payload["custom_fields"] = custom
         wo = self.fieldnation.create_work_order(payload)
         wo_id = int(wo.id)
-        changes = ["create"]
-        link = self._save_link(loaded, wo_id, parts, previous=None, wo=wo, written=parts)
-        if self.settings.publish or action == "publish":
-            self.fieldnation.publish(wo_id)
-            changes.append("action:publish")
+        pending = {"publish"} if self.settings.publish or action == "publish" else set()
+        if self.settings.import_attachments:
+            pending.add("attachments")
+        link = self._save_link(loaded, wo_id, parts, previous=None, wo=wo, written=parts,
+                               pending=pending)
         self._write_marker(loaded, wo_id)
         self.store.delete_intent(intent_key)
-        changes.extend(self._import_attachments(loaded, link))
+        changes = ["create", *self._finish(loaded, link, fresh=True)]
         return ImportResult(loaded.entity, loaded.id, wo_id, created=True,
                             changes=tuple(changes))
+
+    def _finish(self, loaded: _Loaded, link: Link, *, fresh: bool) -> list[str]:
+        """Do the steps left after the work order is linked and marked (publish, attachments).
+
+        They are recorded as pending in the link first, so a failure here is retried by the
+        next import even when the ticket did not change.
+        """
+        pending = set(link.data.get("inbound", {}).get("pending", ()))
+        if not pending:
+            return []
+        changes: list[str] = []
+        if "publish" in pending:
+            if fresh:
+                self.fieldnation.publish(link.work_order_id)
+                changes.append("action:publish")
+            elif self._apply_action(link.work_order_id, "publish"):
+                changes.append("action:publish")
+        if "attachments" in pending:
+            changes.extend(self._import_attachments(loaded, link))
+        data = dict(link.data)
+        data["inbound"] = {**data.get("inbound", {}), "pending": []}
+        self.store.save_link(attrs.evolve(link, data=data))
+        return changes
 
     def _update(self, loaded: _Loaded, link: Link, parts: Mapping[str, Any],
                 action: str | None, recovered: bool) -> ImportResult:
@@ -398,11 +421,14 @@ class TicketImporter:
         if payload:
             wo = self.fieldnation.update_work_order(wo_id, payload)
             changes.extend(sorted(changed))
+        pending = set(link.data.get("inbound", {}).get("pending", ()))
+        if self.settings.import_attachments:
+            pending.add("attachments")  # a changed ticket may carry new attachments
         link = self._save_link(loaded, wo_id, parts, previous=link, wo=wo, written=changed,
-                               action=action if changes and action else None)
+                               action=action if changes and action else None, pending=pending)
         self._write_marker(loaded, wo_id)
         self.store.delete_intent(self._intent_key(loaded.entity, loaded.id))
-        changes.extend(self._import_attachments(loaded, link))
+        changes.extend(self._finish(loaded, link, fresh=False))
         return ImportResult(loaded.entity, loaded.id, wo_id, changes=tuple(changes),
                             recovered=recovered)
 
@@ -428,7 +454,7 @@ class TicketImporter:
 
     def _save_link(self, loaded: _Loaded, wo_id: int, parts: Mapping[str, Any], *,
                    previous: Link | None, wo: Any = None, written: Iterable[str] = (),
-                   action: str | None = None) -> Link:
+                   action: str | None = None, pending: Iterable[str] = ()) -> Link:
         base = dict(previous.data) if previous is not None else {}
         old = dict(base.get("inbound", {}))
         if wo is not None:
@@ -438,6 +464,7 @@ class TicketImporter:
             "source_hash": loaded.source_hash,
             "parts": self.mapper.part_hashes(parts),
             "action": action if action is not None else old.get("action"),
+            "pending": sorted(pending),
         }
         base["inbound"] = inbound
         link = Link(
@@ -663,7 +690,8 @@ class TicketImporter:
     def _unchanged(loaded: _Loaded, marker: Marker | None) -> bool:
         """True when the last import saw exactly this snapshot and the marker is in place."""
         link = loaded.link
-        if link is None or link.data.get("inbound", {}).get("source_hash") != loaded.source_hash:
+        inbound = link.data.get("inbound", {}) if link is not None else {}
+        if inbound.get("source_hash") != loaded.source_hash or inbound.get("pending"):
             return False
         if loaded.marker_field is None or marker is None:
             return True
