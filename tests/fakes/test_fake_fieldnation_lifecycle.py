@@ -21,6 +21,7 @@ ALLOWED = {
     "approve": ({"Work Done"}, "Approved"),
     "mark_paid": ({"Approved"}, "Paid"),
     "cancel": ({"Draft", "Published", "Routed", "Assigned"}, "Cancelled"),
+    "delete_work_order": ({"Draft"}, "Deleted"),
 }
 
 
@@ -104,3 +105,23 @@ def test_provider_can_accept_a_route_but_not_take_an_unrouted_order() -> None:
     accepted = tech.post(url, json=body)
     assert accepted.status_code == 200
     assert accepted.json()["assignee"]["id"] == fake.seed.provider_id
+
+
+def test_a_requested_order_is_visible_to_the_provider_until_someone_else_gets_it() -> None:
+    fake = FakeFieldNation()
+    fake.register_webhook(URL, ["workorder.requested", "workorder.status.assigned"])
+    wo = fake.create_work_order()
+    with pytest.raises(FakeApiError):
+        fake.request_work_order(wo)  # a draft is not on the marketplace
+    fake.publish(wo)
+    tech = fake.http_client("tech")
+    path = f"{fake.REST_PREFIX}/workorders/{wo}"
+    assert tech.get(path).status_code == 403
+    fake.request_work_order(wo)
+    assert tech.get(path).status_code == 200
+    fake.assign(wo, fake.seed.second_provider_id)
+    assert tech.get(path).status_code == 403
+    events = fake.take_deliveries()
+    assert [(d.event, d.json()["triggered_by_user"]["id"]) for d in events] == [
+        ("workorder.requested", fake.seed.provider_id),
+        ("workorder.status.assigned", fake.seed.api_user_id)]

@@ -119,8 +119,9 @@ class CompanyState:
 
     @staticmethod
     def involves(wo: WorkOrder, provider: User) -> bool:
-        """Whether the provider is assigned to, or routed, the work order."""
-        return wo.assignee_id == provider.id or provider.id in wo.routed_ids
+        """Whether the provider is assigned to, routed or has requested the work order."""
+        return (wo.assignee_id == provider.id or provider.id in wo.routed_ids
+                or provider.id in wo.requested_ids)
 
     # -- permission checks ---------------------------------------------------------
     @staticmethod

@@ -59,6 +59,8 @@ TRANSITIONS: Final[dict[str, tuple[frozenset[str], str]]] = {
     "approve": (frozenset({WORK_DONE}), APPROVED),
     "pay": (frozenset({APPROVED}), PAID),
     "cancel": (frozenset({DRAFT, PUBLISHED, ROUTED, ASSIGNED}), CANCELLED),
+    # Soft delete (status 8, unconfirmed id): the fake allows it for drafts only (stricter).
+    "delete": (frozenset({DRAFT}), DELETED),
 }
 
 _BY_ID: Final[dict[int, str]] = {sid: code for code, (sid, _name) in STATUSES.items()}

@@ -109,6 +109,15 @@ class TestHelpers:
 
         self._run(act)
 
+    def request_work_order(self, wo_id: int, provider_id: int | None = None) -> None:
+        """A provider requests a published work order (emits ``workorder.requested``)."""
+        provider = self.state.provider(provider_id or self.state.seed.provider_id)
+        self._run(lambda: self.state.request(wo_id, provider))
+
+    def delete_work_order(self, wo_id: int) -> None:
+        """Soft-delete a Draft (status Deleted)."""
+        self._run(lambda: self.state.delete_draft(wo_id, self._buyer()))
+
     def accept_route(self, wo_id: int, provider_id: int | None = None) -> None:
         """The routed provider accepts: Routed -> Assigned."""
         provider = self.state.provider(provider_id or self.state.seed.provider_id)

@@ -162,6 +162,7 @@ class WorkOrder:
     custom_values: dict[int, str] = attrs.field(factory=dict)
     assignee_id: int | None = None
     routed_ids: list[int] = attrs.field(factory=list)
+    requested_ids: list[int] = attrs.field(factory=list)
     job_status: str | None = None
     cancel_reason: str | None = None
     incomplete_reason: str | None = None

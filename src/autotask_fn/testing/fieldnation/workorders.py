@@ -339,7 +339,28 @@ class WorkOrderOps(CompanyState):
         lc.transition(wo.status, "assign")
         wo.assignee_id = provider.id
         wo.routed_ids = []
+        wo.requested_ids = []
         self._move(wo, "assign", actor, "workorder.status.assigned")
+        return wo
+
+    def request(self, wo_id: int, provider: User) -> WorkOrder:
+        """A provider requests a published work order (emits ``workorder.requested``)."""
+        wo = self.raw_work_order(wo_id)
+        if provider.role != "provider":
+            raise forbidden("Only providers request work orders.")
+        if wo.status != lc.PUBLISHED:
+            raise bad_request("Only a published work order can be requested.")
+        if provider.id not in wo.requested_ids:
+            wo.requested_ids.append(provider.id)
+            self.touch(wo)
+            self.emit("workorder.requested", wo, provider, lc.status_id(wo.status))
+        return wo
+
+    def delete_draft(self, wo_id: int, actor: User) -> WorkOrder:
+        """Soft-delete a Draft (status Deleted; emits ``workorder.status.deleted``)."""
+        self.require_buyer(actor)
+        wo = self.work_order(wo_id, actor)
+        self._move(wo, "delete", actor, "workorder.status.deleted")
         return wo
 
     def complete(self, wo_id: int, actor: User) -> WorkOrder:
