@@ -11,17 +11,27 @@ How an import runs, and why it is safe to repeat:
 
 1. One GET of the ticket. Its marker field (``externalID``) says which work order it already
    has, even when the store was lost. If the link's last imported snapshot hash equals the
-   ticket's, the import stops here: **one** Autotask call, no write anywhere.
-2. Company, location and contact are read (one call each, only those the ticket names);
-   picklist labels come from the client's metadata cache. The mapper validates everything
-   here, so an error (no address, unknown picklist value) leaves nothing written.
+   ticket's (fields that change by themselves, like ``lastActivityDate``, left out) and
+   nothing is pending, the import stops here: **one** Autotask call, no write anywhere.
+2. Company, location and contact are read (one GET each, only those the ticket names;
+   companies and locations are reused for ``reference_cache_seconds`` by later imports
+   through the same client); picklist labels come from the client's metadata cache. The
+   mapper validates everything here, so an error (no address, unknown picklist value)
+   leaves nothing written.
 3. First import: an intent row is stored, then the work order is created (draft unless
-   settings say publish), linked (kind ``wo``, so outbound sync follows with no other step),
-   the marker ``[FN:<env>:wo:<id>]`` is written into the ticket and the intent is dropped.
-   A retry after a crash between those steps adopts the work order it finds by the ticket
-   number in ``incident_id``, so no second work order ever appears.
-4. Later imports send only the parts whose hash changed (one ``PUT``), and record the new
-   hashes in the link.
+   settings say publish), linked (kind ``wo``, with the outbound sync's baseline snapshot,
+   so outbound sync follows with no other step and never copies our text back), the marker
+   ``[FN:<env>:wo:<id>]`` is written into the ticket and the intent is dropped. A retry
+   after a crash between those steps adopts the work order it finds by the ticket number in
+   ``incident_id``, so no second work order ever appears. Publishing and attachment copies
+   come last and are recorded as pending in the link until they succeed.
+4. Later imports send only the parts whose hash changed (one ``PUT``) under the work
+   order's lock (the one the outbound sync takes), and record the new hashes in the link.
+
+Known limits: contacts are sent on create only (Field Nation appends contacts; the
+description carries the current one); a part that disappears (a due date or UDF emptied in
+Autotask) leaves the work order's value as it was; changes to the company, location or
+contact alone are picked up with the next change of the ticket itself.
 """
 
 from __future__ import annotations
@@ -153,12 +163,9 @@ class _Loaded:
 
 
 def _stats_total(client: Any) -> int | None:
-    stats = getattr(client, "stats", None)
-    for name in ("total", "requests", "count"):
-        value = getattr(stats, name, None)
-        if isinstance(value, int):
-            return value
-    return None
+    """Requests a client sent so far (``client.stats.total``), if it counts them."""
+    value = getattr(getattr(client, "stats", None), "total", None)
+    return value if isinstance(value, int) else None
 
 
 def _field(obj: Any, name: str) -> Any:
