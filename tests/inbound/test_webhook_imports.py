@@ -138,3 +138,17 @@ def test_callout_for_an_unimportable_ticket_goes_to_the_dead_letters(
     (dead,) = world.svc.dead_letters()
     assert "address1" in (dead.last_error or "")
     assert world.fn_fake.state.work_orders == {}
+
+
+def test_callout_key_never_appears_in_settings_reprs_or_stored_headers(
+    world: InboundWorld,
+) -> None:
+    make_hook(world)
+    world.ticket()
+    (callout,) = world.at_fake.take_callouts()
+    world.svc.handle_autotask_webhook(callout.body, dict(callout.headers))
+
+    assert HOOK_KEY not in repr(world.settings)
+    assert HOOK_KEY not in repr(world.validated)
+    (entry,) = world.store.list_entries()
+    assert "x-hook-signature" not in {k.lower() for k in entry.headers}
