@@ -105,6 +105,19 @@ def test_time_helpers(fake: FakeFieldNation, api: httpx.Client, wo: int) -> None
     assert api.get(f"{W}/{wo}/time_logs").json()["results"][0]["verified"] is True
 
 
+def test_sub_resource_lists_are_paged_but_the_full_order_shows_all(
+        fake: FakeFieldNation, api: httpx.Client, wo: int) -> None:
+    ids = [fake.log_time(wo, T0 + timedelta(hours=h), T0 + timedelta(hours=h, minutes=30))
+           for h in range(30)]
+    first = api.get(f"{W}/{wo}/time_logs").json()
+    assert first["metadata"] == {"total": 30, "per_page": 25, "pages": 2, "page": 1}
+    second = api.get(f"{W}/{wo}/time_logs", params={"page": 2}).json()
+    assert [t["id"] for t in first["results"] + second["results"]] == ids
+    embedded = api.get(f"{W}/{wo}").json()["time_logs"]
+    assert [t["id"] for t in embedded["results"]] == ids
+    assert embedded["metadata"]["pages"] == 1
+
+
 def test_unassigned_provider_cannot_log_time(fake: FakeFieldNation, wo: int) -> None:
     other = fake.http_client("tech2")
     response = other.post(f"{W}/{wo}/time_logs", json={"in": _utc(T0), "out": _utc(T0)})

@@ -71,7 +71,7 @@ def page_meta(total: int, page: int, per_page: int) -> dict[str, int]:
 def collection(results: Sequence[Any], actions: Sequence[str] = (), page: int = 1,
                per_page: int | None = None) -> dict[str, Any]:
     """A sub-collection envelope ``{correlation_id, actions, metadata, results}``."""
-    size = per_page or max(len(results), 1)
+    size = per_page or max(len(results), 25)  # embedded sub-collections show everything
     window = list(results[(page - 1) * size: page * size])
     return {"correlation_id": correlation_id(list(results)), "actions": list(actions),
             "metadata": page_meta(len(results), page, size), "results": window}
