@@ -289,3 +289,20 @@ def test_handle_event_reconciles_now(world: World) -> None:
     report = world.svc.handle_event(event)
     assert [c.action for c in report.changes] == [Action.CREATED]
     assert len(world.records("TicketNotes", ticket)) == 1
+
+
+def test_deleting_a_log_whose_entry_is_approved_diverges_instead_of_deleting(
+        world: World) -> None:
+    wo, ticket = world.linked_work_order()
+    log_id = world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.svc.sync_work_order(wo)
+    [entry] = world.records("TimeEntries", ticket)
+    world.at_fake.approve_time_entry(entry["id"])
+    world.fn_fake.delete_time_log(wo, log_id)
+    report = world.svc.sync_work_order(wo)
+    assert [(c.action, c.at_id) for c in report.changes] == [(Action.DIVERGED, entry["id"])]
+    assert len(world.records("TimeEntries", ticket)) == 1
+    world.at_fake.reset_requests()
+    world.fn_fake.post_message(wo, "later activity")
+    world.svc.sync_work_order(wo)
+    assert world.at_fake.count_requests("DELETE") == 0
