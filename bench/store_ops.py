@@ -1,11 +1,14 @@
 """Store throughput: enqueue + lease + complete cycles per second, per backend.
 
-    python bench/store_ops.py [--cycles 2000] [--threads 4] [--pg-dsn DSN]
+    python bench/store_ops.py [--cycles 2000] [--threads 4] [--pg-dsn DSN] [--redis-url URL]
 
 Each backend starts empty (a temporary SQLite file, a throw-away PostgreSQL schema). One
 "cycle" is what the sync does per webhook delivery: ``enqueue`` it, ``lease`` it, ``complete``
 it. The single-thread figure is latency-bound; the threaded one shows how the backend copes
 with several workers at once (SQLite serialises writers; PostgreSQL does not).
+
+The shared limiters are measured too: what one Autotask request costs in limiter round
+trips (``pause_before_request`` + taking and giving back a slot), per second.
 """
 
 from __future__ import annotations
@@ -97,11 +100,45 @@ def backends(dsn: str, skip_pg: bool) -> Iterator[list[tuple[str, SqlStore]]]:
                         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def limiter_rates(n: int, dsn: str, redis_url: str, skip_pg: bool) -> None:
+    """Limiter overhead per Autotask request: pause_before_request + slot enter/exit."""
+    from autotask_fn.store.limiters import PostgresLimiter, RedisLimiter, SharedLimiter
+
+    prefix = f"atfn_bench:{secrets.token_hex(4)}"
+    makers: list[tuple[str, Callable[[], SharedLimiter]]] = [
+        ("redis", lambda: RedisLimiter(redis_url, key_prefix=prefix))
+    ]
+    schema = f"atfn_bench_{secrets.token_hex(4)}"
+    if not skip_pg:
+        makers.append(("postgres", lambda: PostgresLimiter(dsn, schema=schema, key_prefix=prefix)))
+    print(f"\n{'limiter':34} {'requests/s (pause + slot)':>26}")
+    for name, make in makers:
+        try:
+            limiter = make()
+            start = time.perf_counter()
+            for _ in range(n):
+                limiter.pause_before_request()
+                with limiter.slot("Tickets"):
+                    pass
+            rate = n / (time.perf_counter() - start)
+            limiter.close()
+        except Exception as exc:
+            print(f"{name:34} skipped: {exc}")
+            continue
+        print(f"{name:34} {rate:26.0f}")
+    if not skip_pg:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg-dsn", default=DEFAULT_DSN)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with backends(args.pg_dsn, args.no_postgres) as opened:
@@ -113,6 +150,7 @@ def main() -> None:
             ops = op_rates(store, args.cycles // 2)
             print(f"{name:34} {one:18.0f} {many:20.0f} {ops['save_link']:12.0f}"
                   f" {ops['get_link']:11.0f} {ops['try_lock']:11.0f}")
+    limiter_rates(args.cycles // 2, args.pg_dsn, args.redis_url, args.no_postgres)
 
 
 if __name__ == "__main__":

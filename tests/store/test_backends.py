@@ -56,8 +56,21 @@ def test_a_file_that_is_not_a_database_raises_a_store_error(tmp_path: Path) -> N
         SqliteStore(path)
 
 
-def test_postgres_store_is_imported_lazily_from_the_package() -> None:
+def test_optional_backends_are_imported_lazily_from_the_package() -> None:
+    import subprocess
+    import sys
+
+    from autotask_fn.store import limiters
+
     assert store_pkg.PostgresStore is PostgresStore
+    assert store_pkg.RedisLimiter is limiters.RedisLimiter
+    assert store_pkg.PostgresLimiter is limiters.PostgresLimiter
+    code = (
+        "import sys, autotask_fn.store; "
+        "print(sorted(m for m in ('psycopg', 'redis') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from autotask_fn.store.errors import StoreError, StoreSchemaError
 from autotask_fn.store.sqlite import SqliteStore
 
 if TYPE_CHECKING:
+    from autotask_fn.store.limiters import PostgresLimiter, RedisLimiter
     from autotask_fn.store.postgres import PostgresStore
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "InboxEntry",
     "Link",
     "LinkState",
+    "PostgresLimiter",
     "PostgresStore",
+    "RedisLimiter",
     "Scope",
     "SqliteStore",
     "Store",
@@ -46,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from autotask_fn.store.postgres import PostgresStore
 
         return PostgresStore
+    if name in {"RedisLimiter", "PostgresLimiter"}:
+        from autotask_fn.store import limiters
+
+        return getattr(limiters, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
