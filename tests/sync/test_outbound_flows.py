@@ -306,3 +306,17 @@ def test_deleting_a_log_whose_entry_is_approved_diverges_instead_of_deleting(
     world.fn_fake.post_message(wo, "later activity")
     world.svc.sync_work_order(wo)
     assert world.at_fake.count_requests("DELETE") == 0
+
+
+def test_events_of_unlinked_work_orders_cost_no_call(world: World) -> None:
+    wo = world.fn_fake.create_work_order()
+    world.fn_fake.assign(wo)
+    world.fn_fake.post_message(wo, "not ours")
+    world.deliver_all()
+    world.at_fake.reset_requests()
+    world.fn_fake.reset_requests()
+    report = world.svc.process_pending()
+    assert report.succeeded > 0
+    assert {r.skipped for r in report.reports} == {"not_linked"}
+    assert world.at_fake.count_requests() == 0
+    assert world.fn_fake.count_requests() == 0

@@ -348,6 +348,8 @@ class SyncService:
             link = self.store.get_link(scope, "wo", str(wo_id))
             if link is not None and link.state == LinkState.UNLINKED:
                 return SyncReport(wo_id, link.at_id, skipped="unlinked")
+            if link is None and not self.linkers:
+                return SyncReport(wo_id, skipped="not_linked")  # nothing to read or write
             try:
                 wo = self.fieldnation.get_work_order(wo_id)
             except FieldNationNotFoundError:
