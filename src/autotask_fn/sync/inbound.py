@@ -719,13 +719,20 @@ class TicketImporter:
         ticket = self._get("Tickets", ticket_id, field="id", owner="Tickets", owner_id=ticket_id)
         loaded = self._start("Tickets", ticket_id, "Tickets", ticket,
                              self.settings.marker_field, ticket)
+        return self._complete(loaded, ticket, "Tickets", ticket)
+
+    def _complete(self, loaded: _Loaded, owner: Mapping[str, Any], metadata_entity: str,
+                  ticket: Mapping[str, Any], **extra: Any) -> _Loaded:
+        """Unless nothing changed, read what the mapper needs beyond the fetched records:
+        picklists (cached), and the company, location and contact ``owner`` names."""
         if self._is_unchanged(loaded):
             return loaded
-        picklists, udf_picklists = self._metadata("Tickets")
-        company, location, contact = self._related(ticket, "Tickets")
+        picklists, udf_picklists = self._metadata(metadata_entity)
+        company, location, contact = self._related(owner, loaded.entity)
         loaded.record = InboundRecord(
-            entity="Tickets", id=ticket_id, ticket=ticket, company=company, location=location,
-            contact=contact, picklists=picklists, udf_picklists=udf_picklists,
+            entity=loaded.entity, id=loaded.id, ticket=ticket, company=company,
+            location=location, contact=contact, picklists=picklists,
+            udf_picklists=udf_picklists, **extra,
         )
         return loaded
 
@@ -749,18 +756,9 @@ class TicketImporter:
         primary = dict(tickets[0])
         loaded = self._start("ServiceCalls", call_id, "Tickets", primary,
                              self.settings.marker_field, call, *tickets)
-        if self._is_unchanged(loaded):
-            return loaded
-        picklists, udf_picklists = self._metadata("Tickets")
         owner = {**call, "contactID": primary.get("contactID")}
-        company, location, contact = self._related(owner, "ServiceCalls")
-        loaded.record = InboundRecord(
-            entity="ServiceCalls", id=call_id, ticket=primary, company=company,
-            location=location, contact=contact, service_call=call,
-            tickets=[dict(t) for t in tickets], picklists=picklists,
-            udf_picklists=udf_picklists,
-        )
-        return loaded
+        return self._complete(loaded, owner, "Tickets", primary, service_call=call,
+                              tickets=[dict(t) for t in tickets])
 
     def _load_project(self, project_id: int) -> _Loaded:
         from autotask_fn.autotask.query import eq
@@ -777,16 +775,7 @@ class TicketImporter:
                 field="project_task_title", entity="Projects", entity_id=project_id)
         task = dict(min(tasks, key=lambda t: int(t["id"])))
         loaded = self._start("Projects", project_id, "Tasks", task, None, project, task)
-        if self._is_unchanged(loaded):
-            return loaded
-        picklists, udf_picklists = self._metadata("Tasks")
-        company, location, contact = self._related(project, "Projects")
-        loaded.record = InboundRecord(
-            entity="Projects", id=project_id, ticket=task, company=company, location=location,
-            contact=contact, project=project, picklists=picklists,
-            udf_picklists=udf_picklists,
-        )
-        return loaded
+        return self._complete(loaded, project, "Tasks", task, project=project)
 
 
 # ---------------------------------------------------------------------- helpers
