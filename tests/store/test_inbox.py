@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from autotask_fn.store import EntryStatus
 from autotask_fn.store._sql import SqlStore
 
@@ -164,3 +166,25 @@ def test_list_and_count_entries_by_status(store: SqlStore) -> None:
     assert [e.delivery_id for e in store.list_entries(EntryStatus.PENDING, limit=2)] == ["d2", "d3"]
     assert [e.id for e in store.list_entries(EntryStatus.LEASED)] == [b.id]
     assert len(store.list_entries(limit=4)) == 4
+
+
+def test_purge_deletes_old_done_entries_and_can_forget_old_delivery_ids(store: SqlStore) -> None:
+    fill(store, 4)  # received at T0 .. T0 + 3
+    entries = store.lease("w", 30, limit=4, now=T0 + 10)
+    for e in entries[:3]:
+        store.complete(e.id, "w")
+    assert store.replay(entries[0].id, now=T0 + 11)  # d0: done, replayed, then dead
+    assert store.dead_letter(entries[0].id, None, "dead")
+    assert store.purge(done_before=T0 + 2) == 1  # d1; d0 is dead, d2 too new, d3 leased
+    assert [e.delivery_id for e in store.list_entries()] == ["d0", "d2", "d3"]
+    assert not store.enqueue("fieldnation", "d1", b"again")  # still remembered
+    assert store.purge(done_before=T0, forget_deliveries_before=T0 + 2) == 0
+    assert store.enqueue("fieldnation", "d1", b"again")  # forgotten: accepted again
+    assert not store.enqueue("fieldnation", "d0", b"again")  # its entry still exists
+
+
+def test_leases_and_locks_need_a_positive_duration(store: SqlStore) -> None:
+    with pytest.raises(ValueError, match="lease_seconds"):
+        store.lease("w", 0)
+    with pytest.raises(ValueError, match="ttl"):
+        store.try_lock("k", "w", -1)

@@ -422,6 +422,8 @@ class SqlStore(abc.ABC):
     ) -> list[InboxEntry]:
         """Take up to ``limit`` due entries (pending and due, or leased with an expired
         lease), oldest first, lease them to ``owner`` and count the attempt."""
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
         if limit <= 0:
             return []
         at = _now(now)
@@ -518,6 +520,29 @@ class SqlStore(abc.ABC):
             )
         return int(row[0])
 
+    def purge(self, *, done_before: float, forget_deliveries_before: float | None = None) -> int:
+        """Housekeeping (not part of the protocol): delete done entries received before
+        ``done_before``, and, if given, forget delivery ids first seen before
+        ``forget_deliveries_before`` (a delivery repeated after that is accepted again, so
+        keep it well beyond the senders' retry horizon). Returns the entries deleted.
+        Dead, pending and leased entries are never purged."""
+        with self._tx() as cur:
+            cur.execute(
+                self._q("DELETE FROM inbox WHERE status = 'done' AND received_at < ?"),
+                (float(done_before),),
+            )
+            deleted = cur.rowcount
+            if forget_deliveries_before is not None:
+                cur.execute(
+                    self._q(
+                        "DELETE FROM deliveries WHERE first_seen_at < ? AND NOT EXISTS"
+                        " (SELECT 1 FROM inbox WHERE inbox.source = deliveries.source"
+                        " AND inbox.delivery_id = deliveries.delivery_id)"
+                    ),
+                    (float(forget_deliveries_before),),
+                )
+        return int(deleted)
+
     # -- locks and intents -----------------------------------------------------------
     def try_lock(self, key: str, owner: str, ttl: float, *, now: float | None = None) -> bool:
         """Take (or renew, for the same owner) a lock that expires after ``ttl`` seconds.
@@ -525,6 +550,8 @@ class SqlStore(abc.ABC):
         A single atomic upsert: it inserts the lock, or takes it over when it expired, or
         renews it when ``owner`` already holds it; otherwise nothing changes.
         """
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
         at = _now(now)
         row = self._one(
             "INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)"
