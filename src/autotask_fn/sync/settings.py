@@ -173,8 +173,9 @@ class ConnectorSettings:
         for name, value in raw.items():
             default = known[name].default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                default = None
-            nested = type(default)
+                nested: type = default.factory  # e.g. InboundSettings
+            else:
+                nested = type(default)
             if isinstance(value, Mapping) and attrs.has(nested):
                 builder = getattr(nested, "from_mapping", None)
                 value = builder(value) if callable(builder) else nested(**value)
