@@ -264,13 +264,14 @@ class SyncService:
         text = f"{type(exc).__name__}: {exc}"[:1000]
         errors.append(f"entry {entry.id}: {text}")
         permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
-        if permanent or entry.attempts >= self.settings.max_attempts:
+        busy = isinstance(exc, WorkOrderBusyError)  # not a failure: never dead-lettered
+        if permanent or (entry.attempts >= self.settings.max_attempts and not busy):
             self.store.dead_letter(entry.id, self.worker_id, text)
             totals["dead"] += 1
             log.warning("inbox entry %s dead-lettered after %s attempt(s): %s", entry.id,
                         entry.attempts, text)
             return
-        delay = BUSY_RETRY if isinstance(exc, WorkOrderBusyError) else self.backoff(entry.attempts)
+        delay = BUSY_RETRY if busy else self.backoff(entry.attempts)
         hint = getattr(exc, "retry_after", None)
         if isinstance(exc, AutotaskRateLimitError | FieldNationRateLimitError) and hint:
             delay = max(delay, float(hint))
