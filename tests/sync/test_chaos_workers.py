@@ -74,7 +74,7 @@ def test_two_workers_in_parallel_leave_exactly_one_record_each(backend: str) -> 
     world.svc.sweep()
 
     env = world.svc.scope.fn_env
-    for wo, ticket in orders:
+    for _wo, ticket in orders:
         markers = Counter(e["internalNotes"] for e in world.records("TimeEntries", ticket))
         assert len(markers) == 1
         assert set(markers.values()) == {1}
