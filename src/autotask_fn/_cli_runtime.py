@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import attrs
 import httpx
@@ -127,9 +127,10 @@ class Runtime:
 
         creds = self.config.autotask
         username, secret = creds.require()
+        extra: dict[str, Any] = {"zone_url": creds.zone_url} if creds.zone_url else {}
         return AutotaskClient(
             username, secret, creds.integration_code, base_url=creds.base_url,
-            http_client=self._http(),
+            http_client=self._http(), **extra,
         )
 
     def _fieldnation_client(self) -> Any:
@@ -139,7 +140,8 @@ class Runtime:
         client_id, client_secret, username, password = creds.require()
         return FieldNationClient(
             client_id, client_secret, username, password,
-            environment=creds.environment, base_url=creds.base_url, http_client=self._http(),
+            environment=_environment(creds.environment), base_url=creds.base_url,
+            http_client=self._http(),
         )
 
     def settings(self) -> Any:
@@ -200,3 +202,11 @@ class Runtime:
             print("dry run: no writes would be made", file=out)
         for w in self.transport.planned:
             print(f"dry run: would {w.method} {w.url} {w.body}", file=out)
+
+
+def _environment(name: str) -> Literal["sandbox", "production"]:
+    if name not in ("sandbox", "production"):
+        raise ConfigurationError(
+            f"Field Nation environment {name!r} is not 'sandbox' or 'production' "
+            "(set AUTOTASK_FN_FN_BASE_URL for any other host)")
+    return "production" if name == "production" else "sandbox"

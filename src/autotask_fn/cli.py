@@ -295,10 +295,12 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> int:
 
     from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
 
+    fn_fake = FakeFieldNation()
     at_server = serve(FakeAutotask(), args.host, args.autotask_port)
-    fn_server = serve(FakeFieldNation(), args.host, args.fieldnation_port)
+    fn_server = serve(fn_fake, args.host, args.fieldnation_port)
     at_host, at_port = at_server.server_address[:2]
     fn_host, fn_port = fn_server.server_address[:2]
+    fn_fake.base_url = f"http://{fn_host}:{fn_port}"  # file links point at the served fake
     print(f"FakeAutotask     http://{at_host}:{at_port}/ATServicesRest/V1.0/", file=out)
     print(f"  zone discovery http://{at_host}:{at_port}/atservicesrest/v1.0/zoneInformation"
           f"?user={FakeAutotask.USERNAME}", file=out)

@@ -11,7 +11,9 @@ Environment variables (each overrides the file):
 ``AUTOTASK_FN_AT_USERNAME``        Autotask API user name (an email)
 ``AUTOTASK_FN_AT_SECRET``          Autotask API user secret (password) -- secret
 ``AUTOTASK_FN_INTEGRATION_CODE``   Autotask API tracking identifier; the distributor's default
-``AUTOTASK_FN_AT_BASE_URL``        REST base URL; skips zone discovery
+``AUTOTASK_FN_AT_BASE_URL``        REST base URL (requests go there; the tenant id still
+                                   comes from zone discovery)
+``AUTOTASK_FN_AT_ZONE_URL``        zone discovery base URL (default: the public one)
 ``AUTOTASK_FN_FN_CLIENT_ID``       Field Nation OAuth client id
 ``AUTOTASK_FN_FN_CLIENT_SECRET``   Field Nation OAuth client secret -- secret
 ``AUTOTASK_FN_FN_USERNAME``        Field Nation API user name
@@ -22,7 +24,7 @@ Environment variables (each overrides the file):
 =================================  =========================================================
 
 The TOML file has the tables ``[autotask]`` (``username``, ``secret``, ``integration_code``,
-``base_url``), ``[fieldnation]`` (``client_id``, ``client_secret``, ``username``,
+``base_url``, ``zone_url``), ``[fieldnation]`` (``client_id``, ``client_secret``, ``username``,
 ``password``, ``environment``, ``base_url``), ``[store]`` (``url``) and ``[settings]`` (the
 connector settings, passed to :class:`autotask_fn.sync.ConnectorSettings`).
 """
@@ -52,6 +54,7 @@ _ENV_MAP: dict[tuple[str, str], str] = {
     ("autotask", "secret"): "AT_SECRET",
     ("autotask", "integration_code"): "INTEGRATION_CODE",
     ("autotask", "base_url"): "AT_BASE_URL",
+    ("autotask", "zone_url"): "AT_ZONE_URL",
     ("fieldnation", "client_id"): "FN_CLIENT_ID",
     ("fieldnation", "client_secret"): "FN_CLIENT_SECRET",
     ("fieldnation", "username"): "FN_USERNAME",
@@ -74,6 +77,7 @@ class AutotaskCredentials:
     secret: str | None = attrs.field(default=None, repr=_hidden)
     integration_code: str | None = attrs.field(default=None, repr=_hidden)
     base_url: str | None = None
+    zone_url: str | None = None
 
     def require(self) -> tuple[str, str]:
         """Return (username, secret) or raise naming the missing environment variable."""
@@ -162,6 +166,7 @@ def load_config(
         secret=pick("autotask", "secret"),
         integration_code=pick("autotask", "integration_code"),
         base_url=pick("autotask", "base_url"),
+        zone_url=pick("autotask", "zone_url"),
     )
     fn = FieldNationCredentials(
         client_id=pick("fieldnation", "client_id"),

@@ -88,3 +88,13 @@ def test_secrets_are_not_in_reprs(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, TOML), environ={"AUTOTASK_FN_FN_PASSWORD": "pw-12345"})
     assert "file-secret" not in repr(config)
     assert "pw-12345" not in repr(config)
+
+
+def test_nested_settings_tables_build_their_settings_objects() -> None:
+    from autotask_fn.sync import ConnectorSettings
+    from autotask_fn.sync.inbound_settings import InboundSettings
+
+    settings = ConnectorSettings.from_mapping(
+        {"webhook_secrets": ["s"], "inbound": {"type_of_work_id": 11}})
+    assert isinstance(settings.inbound, InboundSettings)
+    assert settings.inbound.type_of_work_id == 11

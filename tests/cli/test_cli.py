@@ -1,0 +1,345 @@
+"""The ``autotask-fn`` command line against both fakes served on local sockets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from autotask_fn.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from autotask_fn.fieldnation.webhooks import Events
+from autotask_fn.store import EntryStatus, SqliteStore
+from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
+
+FN_SECRET = "cli-webhook-secret"
+SETTINGS = f"""
+[settings]
+webhook_secrets = ["{FN_SECRET}"]
+
+[settings.inbound]
+type_of_work_id = 11
+pay = {{type = "fixed", base = {{amount = 150, units = 1}}}}
+"""
+
+
+class Served:
+    """Both fakes on local ports, and the environment that points the CLI at them."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.at_fake = FakeAutotask()
+        self.fn_fake = FakeFieldNation()
+        self._servers = [serve(self.at_fake), serve(self.fn_fake)]
+        at_port = self._servers[0].server_address[1]
+        fn_port = self._servers[1].server_address[1]
+        self.at_url = f"http://127.0.0.1:{at_port}/ATServicesRest/"
+        self.zone_url = f"http://127.0.0.1:{at_port}/atservicesrest/"
+        self.fn_url = f"http://127.0.0.1:{fn_port}"
+        self.store_path = tmp_path / "cli.sqlite3"
+        self.config = tmp_path / "autotask-fn.toml"
+        self.config.write_text(SETTINGS)
+        self.env = {
+            "AUTOTASK_FN_CONFIG": str(self.config),
+            "AUTOTASK_FN_AT_USERNAME": FakeAutotask.USERNAME,
+            "AUTOTASK_FN_AT_SECRET": FakeAutotask.SECRET,
+            "AUTOTASK_FN_INTEGRATION_CODE": FakeAutotask.INTEGRATION_CODE,
+            "AUTOTASK_FN_AT_BASE_URL": self.at_url,
+            "AUTOTASK_FN_AT_ZONE_URL": self.zone_url,
+            "AUTOTASK_FN_FN_CLIENT_ID": FakeFieldNation.CLIENT_ID,
+            "AUTOTASK_FN_FN_CLIENT_SECRET": FakeFieldNation.CLIENT_SECRET,
+            "AUTOTASK_FN_FN_USERNAME": FakeFieldNation.USERNAME,
+            "AUTOTASK_FN_FN_PASSWORD": FakeFieldNation.PASSWORD,
+            "AUTOTASK_FN_FN_BASE_URL": self.fn_url,
+            "AUTOTASK_FN_STORE": str(self.store_path),
+        }
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    def ticket(self) -> int:
+        seed = self.at_fake.seed
+        return self.at_fake.ui_create_ticket(
+            title="Replace POS terminal", companyID=seed.company_id,
+            companyLocationID=seed.location_id, contactID=seed.contact_id, status=1,
+            priority=2, queueID=seed.queue_id, dueDateTime="2026-03-05T18:00:00Z",
+            assignedResourceID=seed.tech_resource_id,
+            assignedResourceRoleID=seed.tech_role_id)
+
+
+@pytest.fixture
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    world = Served(tmp_path)
+    for key in [k for k in os.environ if k.startswith("AUTOTASK_FN_")]:
+        monkeypatch.delenv(key)
+    for key, value in world.env.items():
+        monkeypatch.setenv(key, value)
+    yield world
+    world.close()
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+# -- the demo ------------------------------------------------------------------------
+def test_demo_runs_as_a_subprocess_and_passes_every_check() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "autotask_fn.cli", "demo"], capture_output=True, text=True,
+        timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "1. Dispatch an Autotask ticket to Field Nation" in out
+    assert "2. Providers complete work orders" in out
+    assert "3. End-to-end automation through an Autotask webhook" in out
+    assert "API calls: Autotask" in out
+    assert " 0 failed" in out
+    assert "Traceback" not in proc.stderr
+
+
+# -- zone ----------------------------------------------------------------------------
+def test_zone_prints_the_zone_of_a_user(served: Served) -> None:
+    code, out = run("zone", FakeAutotask.USERNAME, "--zone-url", served.zone_url)
+    assert code == EXIT_OK
+    assert "zone name: Fake Zone" in out
+    assert f"tenant ci: {served.at_fake.ci}" in out
+
+
+def test_zone_of_an_unknown_user_fails_with_a_hint(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run("zone", "nobody@example.com", "--zone-url", served.zone_url)
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert "hint:" in err
+    assert "Traceback" not in err
+
+
+def test_zone_of_an_unreachable_host_fails_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run("zone", "x@example.com", "--zone-url", "http://127.0.0.1:9/atservicesrest/")
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert "Traceback" not in err
+
+
+# -- configuration errors --------------------------------------------------------------
+def test_missing_credentials_are_a_usage_error_without_traceback(
+    served: Served, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AUTOTASK_FN_AT_SECRET")
+    code, _ = run("check")
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "AUTOTASK_FN_AT_SECRET" in err
+    assert "Traceback" not in err
+
+
+def test_bad_arguments_exit_with_usage_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["import-ticket", "not-a-number"])
+    assert exc.value.code == EXIT_USAGE
+    assert "invalid int value" in capsys.readouterr().err
+
+
+def test_unknown_command_exits_with_usage_code() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == EXIT_USAGE
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("demo", "zone", "check", "import-ticket", "sync-work-order", "sweep",
+                    "process-pending", "handle-event", "dead-letters", "links", "fake-server"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "--help"])
+        assert exc.value.code == 0
+        assert "usage: autotask-fn" in capsys.readouterr().out
+
+
+def test_invalid_settings_are_reported_as_configuration_error(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served.config.write_text("[settings]\nno_such_setting = 1\n")
+    code, _ = run("import-ticket", "1")
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "no_such_setting" in err
+
+
+# -- check -----------------------------------------------------------------------------
+def test_check_passes_against_a_healthy_tenant(served: Served) -> None:
+    served.fn_fake.register_webhook("https://host.example/fn", list(Events.all()), FN_SECRET)
+    writes_before = _writes(served)
+    code, out = run("check")
+    assert code == EXIT_OK, out
+    assert "[FAIL]" not in out
+    assert "connector settings" in out
+    assert "Field Nation credentials: accepted; 1 webhook(s) registered" in out
+    assert _writes(served) == writes_before  # the connection test never writes
+
+
+def test_check_reports_what_to_fix(served: Served) -> None:
+    bad = SETTINGS.replace("[settings]\n", '[settings]\nnote_type = "No Such Type"\n')
+    served.config.write_text(bad)
+    code, out = run("check")
+    assert code == EXIT_FAILED
+    assert "[FAIL] connector settings" in out
+    assert "No Such Type" in out
+
+
+def _writes(served: Served) -> int:
+    at = served.at_fake
+    return (sum(at.count_requests(m) for m in ("POST", "PATCH", "PUT", "DELETE"))
+            - at.count_requests("POST", r"/query"))
+
+
+# -- the facade from the shell ---------------------------------------------------------
+def test_import_ticket_creates_and_links_a_work_order(served: Served) -> None:
+    ticket_id = served.ticket()
+    code, out = run("import-ticket", str(ticket_id))
+    assert code == EXIT_OK, out
+    assert len(served.fn_fake.state.work_orders) == 1
+    code, out = run("links")
+    assert code == EXIT_OK
+    assert f"Tickets {ticket_id}" in out
+
+
+def test_import_ticket_dry_run_prints_writes_and_makes_none(served: Served) -> None:
+    ticket_id = served.ticket()
+    code, out = run("import-ticket", str(ticket_id), "--dry-run")
+    assert code == EXIT_OK, out
+    assert "dry run: would POST" in out
+    assert "/workorders" in out
+    assert served.fn_fake.state.work_orders == {}
+    assert SqliteStore(served.store_path).list_links() == []
+
+
+def test_sync_work_order_and_sweep_write_provider_time(served: Served) -> None:
+    from datetime import UTC, datetime
+
+    ticket_id = served.ticket()
+    assert run("import-ticket", str(ticket_id))[0] == EXIT_OK
+    (wo_id,) = served.fn_fake.state.work_orders
+    served.fn_fake.assign(wo_id)
+    served.fn_fake.log_time(wo_id, datetime(2026, 3, 5, 14, tzinfo=UTC),
+                            datetime(2026, 3, 5, 15, 30, tzinfo=UTC))
+    code, out = run("sync-work-order", str(wo_id), "--dry-run")
+    assert code == EXIT_OK
+    assert "dry run: would POST" in out
+    assert "TimeEntries" in out
+    assert [e for e in served.at_fake.records("TimeEntries")
+            if e.get("ticketID") == ticket_id] == []
+    code, out = run("sweep")
+    assert code == EXIT_OK, out
+    entries = [e for e in served.at_fake.records("TimeEntries") if e.get("ticketID") == ticket_id]
+    assert [float(e["hoursWorked"]) for e in entries] == [1.5]
+
+
+def test_handle_event_reads_a_delivery_body_from_a_file(served: Served, tmp_path: Path) -> None:
+    ticket_id = served.ticket()
+    assert run("import-ticket", str(ticket_id))[0] == EXIT_OK
+    (wo_id,) = served.fn_fake.state.work_orders
+    served.fn_fake.assign(wo_id)
+    served.fn_fake.register_webhook("https://host.example/fn", list(Events.all()), FN_SECRET)
+    served.fn_fake.take_deliveries()
+    served.fn_fake.post_message(wo_id, "Parts ordered")
+    (delivery,) = served.fn_fake.take_deliveries()
+    body = tmp_path / "event.json"
+    body.write_bytes(delivery.body)
+    code, out = run("handle-event", str(body))
+    assert code == EXIT_OK, out
+    notes = [n for n in served.at_fake.records("TicketNotes") if n.get("ticketID") == ticket_id]
+    assert any("Parts ordered" in (n.get("description") or "") for n in notes)
+
+
+def test_handle_event_with_a_malformed_file_fails_cleanly(
+    served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = tmp_path / "event.json"
+    body.write_text("{not json")
+    code, _ = run("handle-event", str(body))
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert "Traceback" not in err
+
+
+def test_process_pending_and_dead_letters(served: Served) -> None:
+    store = SqliteStore(served.store_path)
+    store.enqueue("fieldnation", "delivery-1", b'{"broken": true}', {})
+    entry_id = store.list_entries()[0].id
+    store.lease("someone", 60)
+    store.dead_letter(entry_id, None, "WebhookPayloadError: missing event.name")
+    store.close()
+
+    code, out = run("dead-letters")
+    assert code == EXIT_OK
+    assert "delivery-1" in out
+    assert "missing event.name" in out
+    code, out = run("dead-letters", "show", str(entry_id))
+    assert json.loads(out)["body"] == '{"broken": true}'
+    code, out = run("dead-letters", "replay", str(entry_id))
+    assert code == EXIT_OK
+    assert "queued again" in out
+    code, out = run("process-pending")
+    assert code == EXIT_OK, out
+    code, out = run("dead-letters", "discard", str(entry_id))
+    assert code == EXIT_OK
+    assert SqliteStore(served.store_path).get_entry(entry_id) is None
+
+
+def test_dead_letters_show_needs_an_id(served: Served) -> None:
+    assert run("dead-letters", "show")[0] == EXIT_USAGE
+
+
+def test_dead_letters_of_an_unknown_entry(served: Served) -> None:
+    assert run("dead-letters", "show", "999")[0] == EXIT_FAILED
+
+
+def test_links_when_nothing_is_linked(served: Served) -> None:
+    assert run("links") == (EXIT_OK, "no links\n")
+
+
+# -- fake-server ---------------------------------------------------------------------------
+def test_fake_server_serves_both_fakes_until_stopped() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autotask_fn.cli", "fake-server", "--autotask-port", "0",
+         "--fieldnation-port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(6)]
+        zone_line = next(line for line in lines if "zoneInformation" in line)
+        zone_url = zone_line.split()[-1]
+        response = httpx.get(zone_url, timeout=10)
+        assert response.status_code == 200
+        body: dict[str, Any] = response.json()
+        assert body["ci"]
+        token_line = next(line for line in lines if "oauth/token" in line)
+        token_url = token_line.split()[2]
+        token = httpx.post(token_url, data={
+            "grant_type": "password", "client_id": FakeFieldNation.CLIENT_ID,
+            "client_secret": FakeFieldNation.CLIENT_SECRET, "username": FakeFieldNation.USERNAME,
+            "password": FakeFieldNation.PASSWORD}, timeout=10)
+        assert token.status_code == 200
+        assert token.json()["access_token"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_store_entries_are_visible_to_the_cli(served: Served) -> None:
+    store = SqliteStore(served.store_path)
+    store.enqueue("fieldnation", "d-2", b"{}", {})
+    assert store.count_entries(EntryStatus.PENDING) == 1
+    store.close()
+    code, out = run("dead-letters", "list")
+    assert (code, out) == (EXIT_OK, "no dead letters\n")
