@@ -148,3 +148,36 @@ def test_autotask_entries_go_to_the_ticket_importer(world: World,
     world.store.enqueue("autotask", "guid:1:1", b"{}", {}, now=world.clock())
     assert world.svc.process_pending().succeeded == 1
     assert seen == ["guid:1:1"]
+
+
+def test_store_failure_answers_503_so_field_nation_retries(world: World,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    wo, _ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "hello")
+    [delivery] = world.fn_fake.take_deliveries()
+
+    def broken(*_args: Any, **_kwargs: Any) -> bool:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(world.store, "enqueue", broken)
+    ack = world.svc.handle_fieldnation_webhook(delivery.body, delivery.headers)
+    assert ack.status == 503
+
+
+def test_secrets_never_reach_logs_or_dead_letters(caplog: pytest.LogCaptureFixture) -> None:
+    from autotask_fn.testing.autotask import FakeAutotask
+    from autotask_fn.testing.fieldnation.app import FakeFieldNation
+
+    caplog.set_level("DEBUG")
+    world = World(max_attempts=1)
+    wo, _ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "hello")
+    world.at_fake.fail_next(r"/Notes$", method="POST", status=500, count=5)
+    world.deliver_all()
+    world.svc.process_pending()
+    dead = world.svc.dead_letters()
+    assert len(dead) == 1
+    text = caplog.text + repr(dead) + str(dead[0].last_error) + repr(dead[0].headers)
+    # (the fakes' API secret and password are plain words: the longer secrets are checked)
+    for secret in (SECRET, FakeAutotask.INTEGRATION_CODE, FakeFieldNation.CLIENT_SECRET):
+        assert secret not in text
