@@ -61,6 +61,10 @@ class SettingsPart(Protocol):
         ...
 
 
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _frozen_map(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return dict(value or {})
 
@@ -76,7 +80,7 @@ class ConnectorSettings:
     Secrets (``webhook_secrets``) never appear in the repr.
     """
 
-    webhook_secrets: tuple[str, ...] = attrs.field(default=(), converter=tuple, repr=False)
+    webhook_secrets: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, repr=False)
     """Secrets of the Field Nation webhooks that deliver to this host (several while rotating)."""
 
     status_map: Mapping[str, str] = attrs.field(
