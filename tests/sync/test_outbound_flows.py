@@ -320,3 +320,19 @@ def test_events_of_unlinked_work_orders_cost_no_call(world: World) -> None:
     assert {r.skipped for r in report.reports} == {"not_linked"}
     assert world.at_fake.count_requests() == 0
     assert world.fn_fake.count_requests() == 0
+
+
+def test_sweep_filters_by_status_and_recent_activity(world: World) -> None:
+    busy, busy_ticket = world.linked_work_order()
+    done, done_ticket = world.linked_work_order()
+    world.fn_fake.complete_work(done)
+    for wo in (busy, done):
+        world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    report = world.svc.sweep(statuses={"work_done"})
+    assert [r.work_order_id for r in report.reports if r.skipped is None] == [done]
+    assert world.records("TimeEntries", busy_ticket) == []
+    assert len(world.records("TimeEntries", done_ticket)) == 1
+
+    far_future = datetime(2100, 1, 1, tzinfo=UTC)
+    assert world.svc.sweep(changed_since=far_future).checked == 0
+    assert world.svc.sweep(changed_since=0.0).checked == 2
