@@ -23,52 +23,46 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
-from autotask_fn.autotask import AutotaskClient
 from autotask_fn.autotask.webhooks import create_ticket_webhook
-from autotask_fn.fieldnation import FieldNationClient
-from autotask_fn.store import SqliteStore
-from autotask_fn.sync import ConnectorSettings, SyncService
+from autotask_fn.sync import ConnectorSettings
 from autotask_fn.sync.inbound_settings import InboundSettings
-from autotask_fn.testing.autotask import FakeAutotask
-from autotask_fn.testing.fieldnation.app import FakeFieldNation
+from bench.outbound import SECRET as FN_SECRET
+from bench.outbound import Rig as OutboundRig
 
+#: Secret key of the Autotask ticket callouts the rig accepts.
 KEY = "bench-callout-key-0001"
 
 
-class Rig:
-    """Both fakes, both clients, an in-memory store and a validated service."""
+class Rig(OutboundRig):
+    """The outbound rig (both fakes, real clients, store, service) with inbound settings:
+    the callout key :data:`KEY`, the API resource for echo detection, and ``inbound``
+    overrides. The inbound tests build on this class too."""
 
     def __init__(self, **inbound: Any) -> None:
-        self.at_fake = FakeAutotask()
-        self.fn_fake = FakeFieldNation()
-        self.at = AutotaskClient(
-            FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
-            zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake))
-        self.fn = FieldNationClient(
-            FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET, FakeFieldNation.USERNAME,
-            FakeFieldNation.PASSWORD, base_url=self.fn_fake.base_url,
-            transport=httpx.WSGITransport(app=self.fn_fake), clock=self.fn_fake.clock.timestamp)
-        settings = ConnectorSettings(inbound=InboundSettings(
-            webhook_secrets=(KEY,), api_resource_id=self.at_fake.api_resource_id, **inbound))
-        self.svc = SyncService(autotask=self.at, fieldnation=self.fn, store=SqliteStore(),
-                               settings=settings, clock=self.fn_fake.clock.timestamp)
-        _ = self.svc.scope  # zone discovery, once
+        super().__init__()
+        self.inbound = InboundSettings(**{
+            "webhook_secrets": (KEY,), "api_resource_id": self.at_fake.api_resource_id,
+            **inbound})
+        self.settings = ConnectorSettings(webhook_secrets=(FN_SECRET,), inbound=self.inbound)
+        self.validated = self.settings.validate(self.at)
+        self.svc = self.service()
 
-    def ticket(self, n: int) -> int:
+    def ticket(self, **fields: Any) -> int:
+        """A dispatcher's ticket: company, location, contact, due date."""
         seed = self.at_fake.seed
-        return self.at_fake.ui_create_ticket(
-            title=f"Bench visit {n}", description="Replace the terminal.",
-            companyID=seed.company_id, companyLocationID=seed.location_id,
-            contactID=seed.contact_id, status=1, priority=2, queueID=seed.queue_id,
-            dueDateTime="2026-03-05T14:30:00Z")
+        return self.at_fake.ui_create_ticket(**{
+            "title": "Replace POS terminal", "description": "Terminal 3 is dead.",
+            "companyID": seed.company_id, "companyLocationID": seed.location_id,
+            "contactID": seed.contact_id, "status": 1, "priority": 2,
+            "queueID": seed.queue_id, "dueDateTime": "2026-03-05T14:30:00Z", **fields})
 
-    def attach(self, ticket_id: int) -> None:
-        self.at_fake.insert("TicketAttachments", {
-            "parentID": ticket_id, "parentType": 4, "title": "plan.pdf", "fullPath": "plan.pdf",
+    def attach(self, ticket_id: int, name: str = "plan.pdf",
+               data: str = "JVBERi0xLjQgcGxhbg==") -> int:
+        """A file attached to a ticket in Autotask (``data`` is base64)."""
+        return self.at_fake.insert("TicketAttachments", {
+            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
             "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-            "data": "JVBERi0xLjQgcGxhbg==", "fileSize": 13, "publish": 1})
+            "data": data, "fileSize": len(data) * 3 // 4, "publish": 1})
 
     def calls(self, action: Callable[[], object]) -> tuple[int, int, float]:
         """Autotask and Field Nation requests one action makes, and its seconds."""
@@ -89,7 +83,7 @@ def _row(name: str, samples: list[tuple[int, int, float]]) -> str:
 def run(tickets: int) -> list[str]:
     """Measure and return the report lines."""
     rig = Rig()
-    ids = [rig.ticket(n) for n in range(tickets)]
+    ids = [rig.ticket(title=f"Bench visit {n}") for n in range(tickets)]
     first = [rig.calls(lambda t=t: rig.svc.import_ticket(t)) for t in ids]
     for t in ids:
         rig.at_fake.ui_update_ticket(t, title="Bench visit, changed")
@@ -97,7 +91,7 @@ def run(tickets: int) -> list[str]:
     noop = [rig.calls(lambda t=t: rig.svc.import_ticket(t)) for t in ids]
 
     with_files = Rig(import_attachments=True)
-    file_ids = [with_files.ticket(n) for n in range(tickets)]
+    file_ids = [with_files.ticket(title=f"Bench visit {n}") for n in range(tickets)]
     for t in file_ids:
         with_files.attach(t)
     file_first = [with_files.calls(lambda t=t: with_files.svc.import_ticket(t))
@@ -112,7 +106,7 @@ def run(tickets: int) -> list[str]:
         field_ids=[hooks.at_fake.webhook_field_id("title")],
         excluded_resource_ids=[hooks.at_fake.api_resource_id])
     for n in range(tickets):
-        hooks.ticket(n)
+        hooks.ticket(title=f"Bench visit {n}")
     callouts = hooks.at_fake.take_callouts()
     acks = [hooks.calls(lambda c=c: hooks.svc.handle_autotask_webhook(c.body, dict(c.headers)))
             for c in callouts]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import FN_SECRET, HOOK_KEY, InboundWorld
+from inbound_world import HOOK_KEY, InboundWorld
 
 from autotask_fn.autotask.webhooks import create_ticket_webhook
-from autotask_fn.fieldnation.webhooks import Events
 
 
 def test_ticket_created_in_autotask_is_dispatched_and_field_work_flows_back() -> None:
@@ -16,13 +15,13 @@ def test_ticket_created_in_autotask_is_dispatched_and_field_work_flows_back() ->
                          pay={"type": "fixed", "base": {"amount": 150, "units": 1}})
     at, fn = world.at_fake, world.fn_fake
     svc = world.svc
-    # One-time set-up by the host: an Autotask callout and a Field Nation webhook.
+    # One-time set-up by the host: an Autotask callout (the rig registered the Field Nation
+    # webhook already).
     create_ticket_webhook(
         world.at, name="autotask-fn", webhook_url="https://host.test/autotask",
         deactivation_url="https://host.test/autotask/off", secret_key=HOOK_KEY,
         field_ids=[at.webhook_field_id("title"), at.webhook_field_id("status")],
         excluded_resource_ids=[at.api_resource_id])
-    fn.register_webhook("https://host.test/fieldnation", list(Events.all()), FN_SECRET)
 
     def deliver_everything() -> None:
         for callout in at.take_callouts():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import InboundWorld
+from inbound_world import InboundWorld
 
 from autotask_fn.store.base import scoped_key
 

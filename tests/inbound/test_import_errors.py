@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import InboundWorld
+from inbound_world import InboundWorld
 
 from autotask_fn.mapping.inbound import MissingAddressError, UnmappablePicklistError
 from autotask_fn.sync.errors import SyncInputError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import HOOK_KEY, InboundWorld
+from inbound_world import HOOK_KEY, InboundWorld
 
 from autotask_fn.autotask.webhooks import create_ticket_webhook
 from autotask_fn.store import SqliteStore
@@ -202,7 +202,7 @@ def test_project_import_with_a_lost_store_finds_its_work_order_by_number() -> No
     project = world.at_fake.seed.project_id
     first = world.importer().import_project(project)
 
-    again = TicketImporter(service=world.service(store=SqliteStore())).import_project(project)
+    again = TicketImporter(service=world.service_on(SqliteStore())).import_project(project)
 
     assert again.recovered
     assert again.work_order_id == first.work_order_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import InboundWorld
+from inbound_world import InboundWorld
 
 from autotask_fn.autotask.errors import AutotaskServerError
 from autotask_fn.fieldnation.errors import FieldNationError
@@ -18,7 +18,7 @@ def test_lost_store_finds_the_work_order_through_the_ticket_marker(world: Inboun
     world.at_fake.ui_update_ticket(ticket_id, title="Replace POS terminal (urgent)")
 
     fresh_store = SqliteStore()
-    svc = world.service(store=fresh_store)
+    svc = world.service_on(fresh_store)
     again = svc.import_ticket(ticket_id)
 
     assert again.work_order_id == first.work_order_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import HOOK_KEY, InboundWorld
+from inbound_world import HOOK_KEY, InboundWorld
 
 from autotask_fn.autotask.webhooks import create_ticket_webhook, remove_ticket_webhook
 from autotask_fn.store.base import EntryStatus
