@@ -1,6 +1,5 @@
 """The inbound world for tests: the inbound benchmark rig (both fakes, real clients over
-WSGI, an
-in-memory store, a validated SyncService with ``inbound`` settings) plus test helpers."""
+WSGI, an in-memory store, a validated SyncService with ``inbound`` settings) plus helpers."""
 
 from __future__ import annotations
 
