@@ -325,9 +325,9 @@ def test_events_of_unlinked_work_orders_cost_no_call(world: World) -> None:
 def test_sweep_filters_by_status_and_recent_activity(world: World) -> None:
     busy, busy_ticket = world.linked_work_order()
     done, done_ticket = world.linked_work_order()
-    world.fn_fake.complete_work(done)
     for wo in (busy, done):
         world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.fn_fake.complete_work(done)
     report = world.svc.sweep(statuses={"work_done"})
     assert [r.work_order_id for r in report.reports if r.skipped is None] == [done]
     assert world.records("TimeEntries", busy_ticket) == []
