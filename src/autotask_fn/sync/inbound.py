@@ -69,6 +69,7 @@ from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, sc
 from autotask_fn.sync.errors import SyncError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.reports import WebhookAck
+from autotask_fn.sync.settings import _attr
 
 __all__ = [
     "ImportBusyError",
@@ -168,18 +169,14 @@ def _stats_total(client: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _field(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
-
-
 def _picklists(fields: Iterable[Any]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for info in fields:
-        values = _field(info, "picklist_values") or _field(info, "picklistValues") or ()
+        values = _attr(info, "picklist_values", "picklistValues") or ()
         if not values:
             continue
-        out[str(_field(info, "name"))] = {
-            str(_field(v, "value")): str(_field(v, "label")) for v in values
+        out[str(_attr(info, "name"))] = {
+            str(_attr(v, "value")): str(_attr(v, "label")) for v in values
         }
     return out
 

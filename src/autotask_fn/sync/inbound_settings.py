@@ -147,6 +147,7 @@ class InboundSettings:
         must exist. Resolved: ``status_actions`` (status value -> action).
         """
         from autotask_fn.sync.errors import SettingsFault
+        from autotask_fn.sync.settings import _attr
 
         faults: list[SettingsFault] = []
         try:
@@ -189,14 +190,6 @@ class InboundSettings:
             if field.udf == name:
                 return field
         return None
-
-
-def _attr(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 __all__ = ["InboundAction", "InboundField", "InboundSettings", "ServiceObject"]
