@@ -167,13 +167,14 @@ class SyncService:
         return Markers(self.scope.fn_env)
 
     # ------------------------------------------------------------------ webhooks
-    def handle_fieldnation_webhook(self, raw_body: bytes, headers: Mapping[str, str]
+    def handle_fieldnation_webhook(self, raw_body: bytes | str, headers: Mapping[str, str]
                                    ) -> WebhookAck:
         """Verify, de-duplicate and enqueue a Field Nation delivery; no API call is made.
 
         Returns the status to answer: 200 (stored, or a duplicate), 401 (bad signature),
         400 (unreadable), 503 (the store failed: Field Nation retries 5xx). Never raises.
         """
+        raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
         try:
             if self._verifier is None:
                 self._verifier = WebhookVerifier(self.settings.webhook_secrets, clock=self.clock)
@@ -187,7 +188,7 @@ class SyncService:
         except WebhookPayloadError as exc:
             return WebhookAck(400, reason=exc.message)
         try:
-            fresh = self.store.enqueue(FIELDNATION, event.delivery_id, bytes(raw_body),
+            fresh = self.store.enqueue(FIELDNATION, event.delivery_id, raw_body,
                                        redact_headers(dict(headers)), now=self.clock())
         except Exception as exc:  # the host must answer; FN retries a 5xx
             log.warning("could not store Field Nation delivery: %s", type(exc).__name__)
