@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from world import World
 
-from autotask_fn.store import EntryStatus
+from autotask_fn.store import EntryStatus, scoped_key
+from autotask_fn.sync import WorkOrderBusyError
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 THREAD_LIMIT = {"errors": ["Thread Threshold Exceeded - The Autotask API thread threshold of "
@@ -149,3 +151,41 @@ def test_lost_create_answer_is_adopted_not_created_twice() -> None:
     assert len(world.records("TicketNotes", ticket)) == 2
     link = world.store.get_link(world.svc.scope, "note", msg)
     assert link is not None
+
+
+def test_crash_between_create_and_link_is_recovered_by_the_intent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World()
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "warm-up")
+    world.svc.sync_work_order(wo)
+    world.fn_fake.post_message(wo, "made, then the worker died")
+    real_save = world.store.save_link
+    calls = {"n": 0}
+
+    def dying_save(link: Any) -> Any:
+        if link.kind == "note" and calls["n"] == 0:
+            calls["n"] += 1
+            raise RuntimeError("worker killed")
+        return real_save(link)
+
+    monkeypatch.setattr(world.store, "save_link", dying_save)
+    with pytest.raises(RuntimeError, match="killed"):
+        world.svc.sync_work_order(wo)
+    assert len(world.records("TicketNotes", ticket)) == 2
+    report = world.svc.sync_work_order(wo)
+    assert [c.action.value for c in report.changes] == ["adopted"]
+    assert len(world.records("TicketNotes", ticket)) == 2
+
+
+def test_lock_of_a_dead_worker_expires() -> None:
+    world = World(lock_ttl=30)
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "after the lock expired")
+    key = scoped_key(world.svc.scope, "wo", wo)
+    assert world.store.try_lock(key, "dead-worker", 30, now=world.clock())
+    with pytest.raises(WorkOrderBusyError):
+        world.svc.sync_work_order(wo)
+    world.advance(31)
+    world.svc.sync_work_order(wo)
+    assert len(world.records("TicketNotes", ticket)) == 1
