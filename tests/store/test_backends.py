@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import autotask_fn.store as store_pkg
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.store import SqliteStore, StoreError
-from autotask_fn.store._sql import SqlStore
+from autotask_fn.store._sql import ConnectionPool, SqlStore
 from autotask_fn.store.postgres import PostgresStore, redact_dsn
 
 from .conftest import PG_DSN, require_postgres, run_threads
@@ -156,3 +157,59 @@ def test_a_failed_transaction_is_rolled_back_and_the_store_stays_usable(store: S
     assert store.get_intent("half") is None
     store.put_intent("after", {"ok": True})
     assert store.get_intent("after") == {"ok": True}
+
+
+@pytest.mark.postgres
+def test_connections_the_server_dropped_are_replaced(backend_pg_schema: str) -> None:
+    import psycopg
+
+    name = f"atfn-test-{backend_pg_schema}"
+    store = PostgresStore(
+        PG_DSN, schema=backend_pg_schema, application_name=name, check_idle_after=0.0
+    )
+    try:
+        store.put_intent("k", {"v": 1})
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            ).fetchone()
+        assert killed is not None
+        assert killed[0] >= 1
+        assert store.get_intent("k") == {"v": 1}
+    finally:
+        store.close()
+
+
+def test_the_pool_probes_only_connections_idle_long_enough() -> None:
+    made: list[list[str]] = []
+    probed: list[int] = []
+    alive = {"ok": True}
+
+    def connect() -> list[str]:
+        made.append([])
+        return made[-1]
+
+    def check(conn: list[str]) -> bool:
+        probed.append(made.index(conn))
+        return alive["ok"]
+
+    pool = ConnectionPool(
+        connect, close=lambda c: c.append("closed"), healthy=lambda c: True,
+        min_size=1, max_size=1, check=check, check_idle_after=0.05,
+    )
+    with pool.connection() as first:
+        pass
+    assert probed == []  # given back just now: used without a probe
+    time.sleep(0.06)
+    with pool.connection() as again:
+        assert again is first
+    assert probed == [0]
+    time.sleep(0.06)
+    alive["ok"] = False
+    with pool.connection() as replaced:
+        assert replaced is made[1]
+    assert made[0] == ["closed"]
+    pool.close()
+    assert made[1] == ["closed"]

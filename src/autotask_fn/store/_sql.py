@@ -52,7 +52,9 @@ class ConnectionPool(Generic[C]):
     """At most ``max_size`` connections shared by threads; idle ones are reused.
 
     A connection that failed in a way that left it unusable (``healthy`` says so) is closed
-    instead of being reused. After a fork, the child starts with an empty pool.
+    instead of being reused. One that sat idle for ``check_idle_after`` seconds or more is
+    first probed with ``check`` (the server may have restarted or timed it out meanwhile) and
+    replaced if the probe fails. After a fork, the child starts with an empty pool.
     """
 
     def __init__(
@@ -64,27 +66,40 @@ class ConnectionPool(Generic[C]):
         min_size: int = 1,
         max_size: int = 4,
         timeout: float = 30.0,
+        check: Callable[[C], bool] | None = None,
+        check_idle_after: float = 30.0,
     ) -> None:
         if min_size < 0 or max_size < 1 or min_size > max_size:
             raise ValueError("need 0 <= min_size <= max_size and max_size >= 1")
         self._connect = connect
         self._close = close
         self._healthy = healthy
+        self._check = check
+        self._check_idle_after = check_idle_after
         self._max_size = max_size
         self._timeout = timeout
         self._cond = threading.Condition()
-        self._idle: list[C] = []
+        self._idle: list[tuple[C, float]] = []  # with the monotonic time it was given back
         self._size = 0
         self._closed = False
         self._pid = os.getpid()
         for _ in range(min_size):
-            self._idle.append(connect())
+            self._idle.append((connect(), time.monotonic()))
             self._size += 1
 
     @contextmanager
     def connection(self) -> Iterator[C]:
         """Borrow a connection for the duration of the ``with`` block."""
-        conn = self._acquire()
+        while True:
+            conn, idle_since = self._acquire()
+            if (
+                self._check is None
+                or idle_since is None
+                or time.monotonic() - idle_since < self._check_idle_after
+                or self._check(conn)
+            ):
+                break
+            self._release(conn, keep=False)  # stale: close it and try the next one
         keep = False
         try:
             yield conn
@@ -92,11 +107,11 @@ class ConnectionPool(Generic[C]):
         finally:
             self._release(conn, keep or self._healthy(conn))
 
-    def _acquire(self) -> C:
+    def _acquire(self) -> tuple[C, float | None]:
         deadline = time.monotonic() + self._timeout
         with self._cond:
             if self._pid != os.getpid():
-                _FORK_ORPHANS.extend(self._idle)
+                _FORK_ORPHANS.extend(conn for conn, _ in self._idle)
                 self._idle, self._size, self._pid = [], 0, os.getpid()
             while True:
                 if self._closed:
@@ -114,7 +129,7 @@ class ConnectionPool(Generic[C]):
                     )
                 self._cond.wait(remaining)
         try:
-            return self._connect()
+            return self._connect(), None
         except BaseException:
             with self._cond:
                 self._size -= 1
@@ -124,7 +139,7 @@ class ConnectionPool(Generic[C]):
     def _release(self, conn: C, keep: bool) -> None:
         with self._cond:
             if keep and not self._closed and self._pid == os.getpid():
-                self._idle.append(conn)
+                self._idle.append((conn, time.monotonic()))
                 self._cond.notify()
                 return
             self._size -= 1
@@ -138,7 +153,7 @@ class ConnectionPool(Generic[C]):
             idle, self._idle = self._idle, []
             self._size -= len(idle)
             self._cond.notify_all()
-        for conn in idle:
+        for conn, _ in idle:
             self._close(conn)
 
 

@@ -48,7 +48,9 @@ class PostgresStore(SqlStore):
 
     All tables live in ``schema`` (created if missing), so one database can hold several
     independent stores. Connections come from a small pool of ``min_size`` to ``max_size``
-    psycopg connections. The ``repr`` and every error show the DSN without its password.
+    psycopg connections (named ``application_name`` in ``pg_stat_activity``); one that sat
+    idle for ``check_idle_after`` seconds is probed before use and replaced if the server
+    dropped it. The ``repr`` and every error show the DSN without its password.
     """
 
     _dialect: ClassVar = "postgres"
@@ -64,6 +66,8 @@ class PostgresStore(SqlStore):
         max_size: int = 4,
         connect_timeout: float = 10.0,
         pool_timeout: float = 30.0,
+        check_idle_after: float = 30.0,
+        application_name: str = "autotask-fn",
     ) -> None:
         try:
             import psycopg
@@ -82,6 +86,7 @@ class PostgresStore(SqlStore):
         self.schema = schema
         """The PostgreSQL schema holding the tables."""
         self._connect_timeout = connect_timeout
+        self._application_name = application_name
         with self._driver_errors():
             self._pool = ConnectionPool(
                 self._connect,
@@ -90,6 +95,8 @@ class PostgresStore(SqlStore):
                 min_size=min_size,
                 max_size=max_size,
                 timeout=pool_timeout,
+                check=self._alive,
+                check_idle_after=check_idle_after,
             )
         try:
             with self._tx() as cur:
@@ -110,10 +117,20 @@ class PostgresStore(SqlStore):
 
     def _connect(self) -> Any:
         conn = self._psycopg.connect(
-            self._dsn, autocommit=True, connect_timeout=max(1, int(self._connect_timeout))
+            self._dsn,
+            autocommit=True,
+            connect_timeout=max(1, int(self._connect_timeout)),
+            application_name=self._application_name,
         )
         conn.execute(f'SET search_path TO "{self.schema}"')
         return conn
+
+    def _alive(self, conn: Any) -> bool:
+        try:
+            conn.execute("SELECT 1")
+        except self._psycopg.Error:
+            return False
+        return True
 
     def _describe(self, exc: BaseException) -> str:
         return redact_text(f"{type(exc).__name__}: {exc}".strip(), self._secrets)
