@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autotask_fn.autotask.webhooks import (
     CalloutVerifier,
@@ -122,3 +124,17 @@ def test_create_ticket_webhook_needs_a_field_and_a_deactivation_url() -> None:
     with pytest.raises(AutotaskWebhookError):
         create_ticket_webhook(RecordingClient(), name="n", webhook_url="u", secret_key=KEY,
                               deactivation_url="", field_ids=[1])
+
+
+@given(body=st.binary(min_size=1, max_size=300), key=st.text(min_size=10, max_size=64),
+       flip=st.integers(min_value=0))
+@settings(max_examples=60, deadline=None)
+def test_any_signed_body_verifies_and_any_flipped_byte_does_not(
+    body: bytes, key: str, flip: int,
+) -> None:
+    headers = {"X-Hook-Signature": sign(body, key)}
+    CalloutVerifier(key).verify(body, headers)
+    index = flip % len(body)
+    tampered = body[:index] + bytes([body[index] ^ 0x01]) + body[index + 1:]
+    with pytest.raises(WebhookSignatureError):
+        CalloutVerifier(key).verify(tampered, headers)
