@@ -189,3 +189,33 @@ def test_lock_of_a_dead_worker_expires() -> None:
     world.advance(31)
     world.svc.sync_work_order(wo)
     assert len(world.records("TicketNotes", ticket)) == 1
+
+
+def test_record_whose_log_vanished_after_a_lost_answer_is_removed() -> None:
+    world = World()
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.svc.sync_work_order(wo)
+    doomed = world.fn_fake.log_time(wo, T0 + timedelta(hours=2), T0 + timedelta(hours=3))
+    world.at_fake.fail_next(r"TimeEntries$", method="POST", timeout=True, after_acting=True)
+    with pytest.raises(Exception, match=r"(?i)time|transport"):
+        world.svc.sync_work_order(wo)
+    assert len(world.records("TimeEntries", ticket)) == 2
+    world.fn_fake.delete_time_log(wo, doomed)
+    world.svc.sync_work_order(wo)
+    entries = world.records("TimeEntries", ticket)
+    assert [e["hoursWorked"] for e in entries] == [1.0]
+
+
+def test_records_of_another_work_order_on_the_same_ticket_are_left_alone() -> None:
+    world = World()
+    first, ticket = world.linked_work_order()
+    second = world.fn_fake.create_work_order()
+    world.fn_fake.assign(second)
+    world.svc.link_work_order(second, ticket)
+    world.fn_fake.log_time(first, T0, T0 + timedelta(hours=1))
+    world.fn_fake.log_time(second, T0 + timedelta(hours=2), T0 + timedelta(hours=4))
+    world.svc.sync_work_order(first)
+    world.svc.sync_work_order(second)
+    world.svc.sync_work_order(first, force=True)
+    assert sorted(e["hoursWorked"] for e in world.records("TimeEntries", ticket)) == [1.0, 2.0]

@@ -232,6 +232,10 @@ class RecordReconciler(ABC):
     def reconcile(self, ctx: WorkOrderContext) -> None:
         """Plan from the links and execute: create new, update changed, delete vanished."""
         wanted = {r.fn_id: r for r in self.desired(ctx)}
+        rescan = ctx.data.get("rescan") or []
+        if self.kind in rescan:  # an ambiguous failure last time: look before anything else
+            self.scan(ctx)
+            ctx.data["rescan"] = [k for k in rescan if k != self.kind]
         links = self.links(ctx)
         for fn_id, rec in wanted.items():
             digest = content_hash(rec.fields)
@@ -287,8 +291,12 @@ class RecordReconciler(ABC):
         return result
 
     def adopt_orphans(self, ctx: WorkOrderContext, found: Mapping[str, Mapping[str, Any]]) -> None:
-        """Records carrying our marker that nothing wants any more (made by a write whose
-        answer was lost, after which the Field Nation record vanished): deleted when allowed."""
+        """Records this work order made although nothing wants them any more (a create whose
+        answer was lost, after which the Field Nation record vanished): deleted when allowed.
+
+        Only records with a leftover intent of this work order are touched, so records of
+        another work order on the same ticket are never deleted.
+        """
         if not self.can_delete:
             return
         wanted = {r.fn_id for r in self.desired(ctx)}
@@ -296,7 +304,11 @@ class RecordReconciler(ABC):
         for fn_id, row in found.items():
             if fn_id in wanted or store.get_link(ctx.scope, self.kind, fn_id) is not None:
                 continue
+            intent = store.get_intent(self.intent_key(ctx, fn_id))
+            if not intent or intent.get("work_order_id") != ctx.work_order_id:
+                continue
             self._delete_record(ctx, int(row["id"]))
+            store.delete_intent(self.intent_key(ctx, fn_id))
             ctx.record(Change(self.kind, fn_id, Action.DELETED, self.at_entity, int(row["id"]),
                               detail="orphan carrying our marker"))
 
@@ -328,7 +340,8 @@ class RecordReconciler(ABC):
                     self.update(ctx, link, rec, digest)
                 return
         store.put_intent(intent, {"kind": self.kind, "fn_id": rec.fn_id,
-                                  "ticket_id": ctx.ticket_id, "entity": self.at_entity})
+                                  "ticket_id": ctx.ticket_id, "entity": self.at_entity,
+                                  "work_order_id": ctx.work_order_id})
         try:
             at_id = ctx.service.autotask.create(self.at_entity, dict(rec.fields))
         except AutotaskError as exc:
@@ -385,6 +398,9 @@ class RecordReconciler(ABC):
         if self.kind in scanned:
             scanned.remove(self.kind)
         ctx.cache.pop(f"scan:{self.kind}", None)
+        rescan = ctx.data.setdefault("rescan", [])
+        if self.kind not in rescan:
+            rescan.append(self.kind)
 
     def _new_link(self, ctx: WorkOrderContext, fn_id: str, at_id: int) -> Link:
         return Link(scope=ctx.scope, kind=self.kind, fn_id=fn_id, at_entity=self.at_entity,

@@ -372,6 +372,9 @@ class SyncService:
                                    *(r.fingerprint(ctx) for r in self.reconcilers)])
             if not force and link.data.get("fn_hash") == digest:
                 return SyncReport(wo_id, link.at_id, skipped="unchanged")
+            # The hash is kept only when a reconcile completes: after a failure the next
+            # sync reconciles even if the facts went back to what was last synced.
+            ctx.data.pop("fn_hash", None)
             try:
                 for reconciler in self.reconcilers:
                     try:
