@@ -224,19 +224,22 @@ class AutotaskClient:
         return dict(item) if isinstance(item, dict) else None
 
     def create(
-        self, entity: str, fields: Mapping[str, Any], parent_id: int | None = None
+        self, entity: str, fields: Mapping[str, Any], parent_id: int | None = None,
+        *, budget_cleared: bool = False,
     ) -> int:
         """Create a record and return its id.
 
         Child entities are posted to their parent's URL; ``parent_id`` defaults to the parent
         reference in ``fields`` (``ticketID``, ``expenseReportID``, ``companyID``...).
-        Attachment bytes (``data``) are first cleared with the limiter's attachment budget.
+        Attachment bytes (``data``) are first cleared with the limiter's attachment budget,
+        unless ``budget_cleared`` says the caller already did (the sync defers instead of
+        waiting).
         """
         route = route_for(entity)
         require(route, "create")
         pid = parent_id if parent_id is not None else route.parent_id_from(fields)
         path = route.write_path(pid)
-        if "attachment" in route.entity.lower():
+        if "attachment" in route.entity.lower() and not budget_cleared:
             self._wait_attachment_budget(fields)
         body = self._send("POST", path, entity=route.entity, json=to_wire(dict(fields)))
         return _item_id(body, route.entity, "POST")
