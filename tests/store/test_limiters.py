@@ -17,13 +17,12 @@ from typing import Any
 
 import pytest
 
+from autotask_fn.autotask.limits import Limiter
+from autotask_fn.autotask.metadata import ThresholdInfo
 from autotask_fn.store import StoreError
 from autotask_fn.store.limiters import PostgresLimiter, RedisLimiter, SharedLimiter
 
 from .conftest import PG_DSN, drop_schema, require_postgres, run_threads
-
-limits = pytest.importorskip("autotask_fn.autotask.limits")
-metadata = pytest.importorskip("autotask_fn.autotask.metadata")
 
 REDIS_URL = os.environ.get("AUTOTASK_FN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -95,8 +94,8 @@ def make_limiter(limiter_spec: tuple[str, ...]) -> Iterator[Callable[..., Shared
         limiter.close()
 
 
-def threshold(count: int, limit: int = 10_000) -> object:
-    return metadata.ThresholdInfo(
+def threshold(count: int, limit: int = 10_000) -> ThresholdInfo:
+    return ThresholdInfo(
         external_request_threshold=limit,
         request_threshold_timeframe=60,
         current_timeframe_request_count=count,
@@ -104,7 +103,7 @@ def threshold(count: int, limit: int = 10_000) -> object:
 
 
 def test_it_is_a_limiter(make_limiter: Callable[..., SharedLimiter]) -> None:
-    assert isinstance(make_limiter(), limits.Limiter)
+    assert isinstance(make_limiter(), Limiter)
 
 
 def test_threads_of_several_limiters_never_exceed_three_in_flight(

@@ -39,7 +39,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
 
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.store.errors import StoreError
@@ -120,6 +122,20 @@ local since = redis.call('INCR', KEYS[2])
 return {v[1], v[2], tostring(since)}
 """
 
+
+
+class LimiterSettings(TypedDict, total=False):
+    """The settings every shared limiter takes as keywords (see :class:`SharedLimiter`)."""
+
+    max_concurrent: int
+    lease_seconds: float
+    attachment_bytes: int
+    attachment_window: float
+    threshold_every: int
+    slow_above: float
+    max_pause: float
+    poll_interval: float
+    acquire_timeout: float | None
 
 
 Usage = tuple[int, int, int]
@@ -343,7 +359,7 @@ class RedisLimiter(SharedLimiter):
         *,
         key_prefix: str,
         client: Any = None,
-        **settings: Any,
+        **settings: Unpack[LimiterSettings],
     ) -> None:
         super().__init__(key_prefix=key_prefix, **settings)
         if client is None:
@@ -456,7 +472,7 @@ class PostgresLimiter(SharedLimiter):
         *,
         key_prefix: str,
         schema: str = "autotask_fn",
-        **settings: Any,
+        **settings: Unpack[LimiterSettings],
     ) -> None:
         super().__init__(key_prefix=key_prefix, **settings)
         from autotask_fn.store.postgres import PostgresStore
@@ -577,4 +593,4 @@ class PostgresLimiter(SharedLimiter):
             self._store.close()
 
 
-__all__ = ["PostgresLimiter", "RedisLimiter", "SharedLimiter"]
+__all__ = ["LimiterSettings", "PostgresLimiter", "RedisLimiter", "SharedLimiter"]
