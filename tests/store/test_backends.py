@@ -12,7 +12,7 @@ import pytest
 
 import autotask_fn.store as store_pkg
 from autotask_fn.errors import ConfigurationError
-from autotask_fn.store import SqliteStore, StoreError
+from autotask_fn.store import SCHEMA_VERSION, SqliteStore, StoreError
 from autotask_fn.store._sql import ConnectionPool, SqlStore
 from autotask_fn.store.postgres import PostgresStore, redact_dsn
 
@@ -213,3 +213,34 @@ def test_the_pool_probes_only_connections_idle_long_enough() -> None:
     assert made[0] == ["closed"]
     pool.close()
     assert made[1] == ["closed"]
+
+
+@pytest.mark.postgres
+def test_workers_without_ddl_rights_open_a_migrated_schema(backend_pg_schema: str) -> None:
+    import psycopg
+
+    if "://postgres@" not in PG_DSN:
+        pytest.skip("logging in as another role needs the default trust-auth DSN")
+    PostgresStore(PG_DSN, schema=backend_pg_schema).close()  # the deploy step migrates
+    role = f"atfn_worker_{backend_pg_schema[-12:]}"
+    grants = [
+        f'CREATE ROLE "{role}" LOGIN',
+        f'GRANT USAGE ON SCHEMA "{backend_pg_schema}" TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{backend_pg_schema}"'
+        f' TO "{role}"',
+        f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{backend_pg_schema}" TO "{role}"',
+    ]
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        for statement in grants:
+            admin.execute(statement)
+    worker_dsn = PG_DSN.replace("://postgres@", f"://{role}@")
+    try:
+        with PostgresStore(worker_dsn, schema=backend_pg_schema) as worker:
+            assert worker.enqueue("fieldnation", "d1", b"{}")
+            [entry] = worker.lease("w", 30)
+            assert worker.complete(entry.id, "w")
+            assert worker.schema_version() == SCHEMA_VERSION
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE "{role}"')

@@ -217,6 +217,9 @@ class SqlStore(abc.ABC):
     _dialect: ClassVar[_migrations.Dialect]
     _placeholder: ClassVar[str] = "?"
     _lease_lock: ClassVar[str] = ""
+    _table_exists: ClassVar[str] = (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    )
     _db_errors: tuple[type[BaseException], ...] = ()
 
     # -- plumbing --------------------------------------------------------------------
@@ -263,10 +266,15 @@ class SqlStore(abc.ABC):
         """Bring the schema up to date; call inside a write transaction."""
         migrations = _migrations.MIGRATIONS
         known = _migrations.known_version(migrations)
-        cur.execute(_migrations.SCHEMA_META[self._dialect])
-        cur.execute("SELECT version FROM schema_meta WHERE id = 1")
-        row = cur.fetchone()
-        current = 0 if row is None else int(row[0])
+        # Read before writing anything: a database already up to date needs no DDL rights.
+        cur.execute(self._q(self._table_exists), ("schema_meta",))
+        if cur.fetchone()[0]:
+            cur.execute("SELECT version FROM schema_meta WHERE id = 1")
+            row = cur.fetchone()
+            current = 0 if row is None else int(row[0])
+        else:
+            cur.execute(_migrations.SCHEMA_META[self._dialect])
+            current = 0
         if current > known:
             raise StoreSchemaError(
                 f"the database has schema version {current}, newer than the {known} this "

@@ -44,7 +44,10 @@ class PostgresStore(SqlStore):
     Safe for threads, processes and machines sharing one database: leases take rows with
     ``SELECT ... FOR UPDATE SKIP LOCKED`` (two workers never lease the same entry), locks are
     rows with an expiry taken by one atomic upsert, deliveries are de-duplicated by a unique
-    constraint, and migrations on open are serialised by ``pg_advisory_xact_lock``.
+    constraint, and migrations on open are serialised by ``pg_advisory_xact_lock``. Opening a
+    database that is already up to date runs no DDL, so workers can connect as a role that
+    may only read and write the tables (and use their sequences), while a deploy step with
+    DDL rights migrates.
 
     All tables live in ``schema`` (created if missing), so one database can hold several
     independent stores. Connections come from a small pool of ``min_size`` to ``max_size``
@@ -56,6 +59,7 @@ class PostgresStore(SqlStore):
     _dialect: ClassVar = "postgres"
     _placeholder: ClassVar[str] = "%s"
     _lease_lock: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
+    _table_exists: ClassVar[str] = "SELECT to_regclass(?) IS NOT NULL"
 
     def __init__(
         self,
@@ -104,7 +108,9 @@ class PostgresStore(SqlStore):
                     "SELECT pg_advisory_xact_lock(%s)",
                     (zlib.crc32(f"autotask_fn.migrate:{schema}".encode()),),
                 )
-                cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+                if cur.fetchone() is None:
+                    cur.execute(f'CREATE SCHEMA "{schema}"')
                 self._migrate(cur)
         except BaseException:
             self._pool.close()
