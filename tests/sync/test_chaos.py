@@ -219,3 +219,27 @@ def test_records_of_another_work_order_on_the_same_ticket_are_left_alone() -> No
     world.svc.sync_work_order(second)
     world.svc.sync_work_order(first, force=True)
     assert sorted(e["hoursWorked"] for e in world.records("TimeEntries", ticket)) == [1.0, 2.0]
+
+
+def test_crash_after_a_create_then_the_log_vanishes_leaves_no_orphan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World()
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    world.svc.sync_work_order(wo)
+    doomed = world.fn_fake.log_time(wo, T0 + timedelta(hours=2), T0 + timedelta(hours=4))
+    real_save = world.store.save_link
+
+    def dying_save(link: Any) -> Any:
+        if link.kind == "timelog" and link.fn_id == f"{doomed}#0":
+            raise RuntimeError("worker killed")
+        return real_save(link)
+
+    monkeypatch.setattr(world.store, "save_link", dying_save)
+    with pytest.raises(RuntimeError, match="killed"):
+        world.svc.sync_work_order(wo)
+    monkeypatch.setattr(world.store, "save_link", real_save)
+    assert len(world.records("TimeEntries", ticket)) == 2
+    world.fn_fake.delete_time_log(wo, doomed)
+    world.svc.sync_work_order(wo)
+    assert [e["hoursWorked"] for e in world.records("TimeEntries", ticket)] == [1.0]

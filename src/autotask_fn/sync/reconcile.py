@@ -342,6 +342,10 @@ class RecordReconciler(ABC):
         store.put_intent(intent, {"kind": self.kind, "fn_id": rec.fn_id,
                                   "ticket_id": ctx.ticket_id, "entity": self.at_entity,
                                   "work_order_id": ctx.work_order_id})
+        if self.can_delete:
+            # Should this worker die before the link is saved and the Field Nation record
+            # then vanish, the next reconcile looks for the record to remove it.
+            self._flag_rescan(ctx, save=True)
         try:
             at_id = ctx.service.autotask.create(self.at_entity, dict(rec.fields))
         except AutotaskError as exc:
@@ -358,6 +362,8 @@ class RecordReconciler(ABC):
             raise
         self._save(ctx, self._new_link(ctx, rec.fn_id, at_id), digest)
         store.delete_intent(intent)
+        if self.can_delete:
+            ctx.data["rescan"] = [k for k in ctx.data.get("rescan") or [] if k != self.kind]
         ctx.record(Change(self.kind, rec.fn_id, Action.CREATED, self.at_entity, at_id,
                           fields=tuple(rec.fields)))
 
@@ -398,9 +404,14 @@ class RecordReconciler(ABC):
         if self.kind in scanned:
             scanned.remove(self.kind)
         ctx.cache.pop(f"scan:{self.kind}", None)
+        self._flag_rescan(ctx)
+
+    def _flag_rescan(self, ctx: WorkOrderContext, *, save: bool = False) -> None:
         rescan = ctx.data.setdefault("rescan", [])
         if self.kind not in rescan:
             rescan.append(self.kind)
+            if save:
+                ctx.save()
 
     def _new_link(self, ctx: WorkOrderContext, fn_id: str, at_id: int) -> Link:
         return Link(scope=ctx.scope, kind=self.kind, fn_id=fn_id, at_entity=self.at_entity,
