@@ -14,6 +14,7 @@ import autotask_fn.store as store_pkg
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.store import SCHEMA_VERSION, SqliteStore, StoreError
 from autotask_fn.store._sql import ConnectionPool, SqlStore
+from autotask_fn.store.limiters import PostgresLimiter
 from autotask_fn.store.postgres import PostgresStore, redact_dsn
 
 from .conftest import PG_DSN, require_postgres, run_threads
@@ -221,7 +222,8 @@ def test_workers_without_ddl_rights_open_a_migrated_schema(backend_pg_schema: st
 
     if "://postgres@" not in PG_DSN:
         pytest.skip("logging in as another role needs the default trust-auth DSN")
-    PostgresStore(PG_DSN, schema=backend_pg_schema).close()  # the deploy step migrates
+    # The deploy step migrates (and creates the limiter tables).
+    PostgresLimiter(PG_DSN, schema=backend_pg_schema, key_prefix="t").close()
     role = f"atfn_worker_{backend_pg_schema[-12:]}"
     grants = [
         f'CREATE ROLE "{role}" LOGIN',
@@ -240,6 +242,10 @@ def test_workers_without_ddl_rights_open_a_migrated_schema(backend_pg_schema: st
             [entry] = worker.lease("w", 30)
             assert worker.complete(entry.id, "w")
             assert worker.schema_version() == SCHEMA_VERSION
+            limiter = PostgresLimiter(worker, key_prefix="t")
+            with limiter.slot("Tickets"):
+                assert limiter.in_flight("Tickets") == 1
+            limiter.close()
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as admin:
             admin.execute(f'DROP OWNED BY "{role}"')

@@ -481,8 +481,14 @@ class PostgresLimiter(SharedLimiter):
         self._store = PostgresStore(store, schema=schema) if isinstance(store, str) else store
         with self._store._tx() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_PG_LOCK_CLASS,))
-            for statement in _PG_TABLES:
-                cur.execute(statement)
+            cur.execute(
+                "SELECT to_regclass('limiter_slots') IS NOT NULL"
+                " AND to_regclass('limiter_uploads') IS NOT NULL"
+                " AND to_regclass('limiter_usage') IS NOT NULL"
+            )
+            if not cur.fetchone()[0]:  # no DDL when they exist: workers may lack DDL rights
+                for statement in _PG_TABLES:
+                    cur.execute(statement)
 
     def __repr__(self) -> str:
         return (
