@@ -454,7 +454,8 @@ class SyncService:
                 active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
                 self._resources[key] = min(active) if active else None
             found = self._resources[key]
-            cached_map[key] = found
+            if found:  # only hits are kept with the work order; a miss is asked again later
+                cached_map[key] = found
         else:
             found = None
         if found:
