@@ -461,9 +461,11 @@ class PostgresLimiter(SharedLimiter):
     worker of one Autotask tenant (see :class:`SharedLimiter` for the settings).
 
     Give it the :class:`~autotask_fn.store.PostgresStore` the workers already use (its
-    connections are shared) or a DSN. Its three ``limiter_*`` tables are created in the
-    store's schema if missing. Each step is one short transaction serialised per limiter key
-    by ``pg_advisory_xact_lock``; times come from the database clock.
+    connections are shared) or a DSN (then ``schema`` names the schema to use; it is ignored
+    with a store). Its three ``limiter_*`` tables are created in the store's schema if
+    missing; a DSN-opened store is closed by :meth:`close`. Each step is one short
+    transaction serialised per limiter key by ``pg_advisory_xact_lock``; times come from the
+    database clock.
     """
 
     def __init__(
