@@ -347,7 +347,7 @@ class RecordReconciler(ABC):
             # then vanish, the next reconcile looks for the record to remove it.
             self._flag_rescan(ctx, save=True)
         try:
-            at_id = ctx.service.autotask.create(self.at_entity, dict(rec.fields))
+            at_id = self.post(ctx, rec)
         except AutotaskError as exc:
             if exc.ambiguous:
                 self._forget_scan(ctx)
@@ -366,6 +366,10 @@ class RecordReconciler(ABC):
             ctx.data["rescan"] = [k for k in ctx.data.get("rescan") or [] if k != self.kind]
         ctx.record(Change(self.kind, rec.fn_id, Action.CREATED, self.at_entity, at_id,
                           fields=tuple(rec.fields)))
+
+    def post(self, ctx: WorkOrderContext, rec: MappedRecord) -> int:
+        """The one POST of :meth:`create` (a hook: attachments pass their cleared budget)."""
+        return ctx.service.autotask.create(self.at_entity, dict(rec.fields))
 
     def update(self, ctx: WorkOrderContext, link: Link, rec: MappedRecord, digest: str) -> None:
         """Write the changed content of a linked record (one PATCH)."""
