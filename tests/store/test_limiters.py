@@ -244,3 +244,36 @@ def test_the_redis_password_never_shows() -> None:
     assert "hunter22-secret" not in str(info.value)
     assert info.value.__cause__ is None
     limiter.close()
+
+
+def test_two_clients_sharing_a_limiter_stay_under_the_tenants_thread_limit(
+    make_limiter: Callable[..., SharedLimiter],
+) -> None:
+    import httpx
+
+    from autotask_fn.autotask import AutotaskClient
+    from autotask_fn.testing import FakeAutotask
+
+    fake = FakeAutotask()
+    ticket_id = fake.insert("Tickets", {"title": "Printer jam", "companyID": fake.seed.company_id})
+    fake.latency = 0.03
+    # Two workers (say, two processes): each its own client and its own limiter object,
+    # meeting only in the shared backend. Local limiters would let 6 requests in at once.
+    clients = [
+        AutotaskClient(
+            fake.USERNAME, fake.SECRET, fake.INTEGRATION_CODE, base_url=fake.base_url,
+            transport=httpx.WSGITransport(app=fake), max_retries=0,
+            limiter=make_limiter(poll_interval=0.005),
+        )
+        for _ in range(2)
+    ]
+
+    def work(i: int) -> None:
+        for _ in range(2):
+            assert clients[i % 2].get("Tickets", ticket_id) is not None
+
+    run_threads(8, work)
+    assert fake.peak_threads("Tickets") == 3
+    assert all(r.status != 429 for r in fake.requests)
+    for client in clients:
+        client.close()
