@@ -108,7 +108,8 @@ class SyncService:
             ``fieldnation.environment_name`` and ``autotask.zone.ci`` (read on first use).
         mapper: an :class:`~autotask_fn.mapping.outbound.OutboundMapper` (subclass to customise).
         reconcilers: the parts kept in sync, in order (default: ticket fields, time, notes).
-        linkers: tried in order for a work order without a link (outbound create).
+        linkers: tried in order for a work order without a link (default: outbound create,
+            which does nothing unless ``settings.create.enabled``).
     """
 
     def __init__(
@@ -140,9 +141,10 @@ class SyncService:
         self._scope = scope
         self.mapper = mapper or OutboundMapper()
         self.reconcilers: list[Reconciler] = list(reconcilers or default_reconcilers())
-        self.linkers = list(linkers)
+        self.linkers = list(linkers) or _default_linkers()
         self._resources: dict[str, int | None] = {}
         self._verifier: WebhookVerifier | None = None
+        self._settings_digest: str | None = None
 
     def __repr__(self) -> str:
         return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
@@ -266,7 +268,9 @@ class SyncService:
         errors.append(f"entry {entry.id}: {text}")
         permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
         busy = isinstance(exc, WorkOrderBusyError)  # not a failure: never dead-lettered
-        if permanent or (entry.attempts >= self.settings.max_attempts and not busy):
+        deferred = bool(getattr(exc, "deferred", False))  # waits for a byte budget: likewise
+        if permanent or (entry.attempts >= self.settings.max_attempts
+                         and not (busy or deferred)):
             self.store.dead_letter(entry.id, self.worker_id, text)
             totals["dead"] += 1
             log.warning("inbox entry %s dead-lettered after %s attempt(s): %s", entry.id,
@@ -276,6 +280,8 @@ class SyncService:
         hint = getattr(exc, "retry_after", None)
         if isinstance(exc, AutotaskRateLimitError | FieldNationRateLimitError) and hint:
             delay = max(delay, float(hint))
+        if deferred and hint:
+            delay = float(hint)
         self.store.retry_later(entry.id, self.worker_id, text, self.clock() + delay)
         totals["retried"] += 1
 
@@ -333,6 +339,11 @@ class SyncService:
         return self._sync(int(work_order_id), force=force)
 
     def _settings_hash(self) -> str:
+        if self._settings_digest is None:
+            self._settings_digest = self._hash_settings()
+        return self._settings_digest
+
+    def _hash_settings(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
                    "sweep_statuses", "sweep_skip_statuses"}
@@ -464,6 +475,14 @@ class SyncService:
             return settings.default_resource_id
         raise SyncInputError("resource_map", f"no Autotask resource for provider "
                                              f"{_mask_email(key)} and no default_resource_id")
+
+
+def _default_linkers() -> list[WorkOrderLinker]:
+    # Outbound create (a no-op unless settings.create.enabled); imported late: it subclasses
+    # WorkOrderLinker from this module.
+    from autotask_fn.sync.outbound_create import OutboundCreateLinker
+
+    return [OutboundCreateLinker()]
 
 
 def _bind(func: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
