@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -11,7 +12,19 @@ import pytest
 from autotask_fn.testing.autotask import ROUTES
 from autotask_fn.testing.autotask.schema import ENTITIES
 
-SWAGGER = Path("/work/shared/reference/autotask-swagger-v1.json")
+
+def _find_swagger() -> Path:
+    """The provider Swagger: $AUTOTASK_FN_SWAGGER, or shared/reference/ beside the checkout."""
+    if os.environ.get("AUTOTASK_FN_SWAGGER"):
+        return Path(os.environ["AUTOTASK_FN_SWAGGER"])
+    name = Path("reference") / "autotask-swagger-v1.json"
+    for base in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared")):
+        if (base / name).is_file():
+            return base / name
+    return Path("shared") / name
+
+
+SWAGGER = _find_swagger()
 WEBHOOK_ENTITIES = ("TicketWebhooks", "TicketWebhookFields", "TicketWebhookExcludedResources")
 
 
