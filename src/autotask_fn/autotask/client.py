@@ -192,7 +192,7 @@ class AutotaskClient:
         self, method: str, path: str, *, entity: str, json: Any = None,
         idempotent: bool | None = None, url: str | None = None,
     ) -> Any:
-        endpoint = path.split("/", 1)[0]
+        endpoint = entity  # Autotask counts threads per entity: Tickets/1/Notes is TicketNotes
         body = self._requester.request(
             method, url or self._url(path), entity=entity, endpoint=endpoint,
             json=json, idempotent=idempotent,
