@@ -207,7 +207,8 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
             raise ConfigurationError(
                 f"--changed-since: {args.changed_since!r} is not an ISO 8601 date/time"
             ) from None
-    report = runtime.service().sweep(statuses=args.status, changed_since=since)
+    report = runtime.service().sweep(statuses=args.status, changed_since=since,
+                                     progress=_progress("sweep"))
     _print_result(out, report)
     runtime.print_dry_run(out)
     return EXIT_OK
@@ -316,6 +317,16 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         at_server.shutdown()
         fn_server.shutdown()
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """A progress callback that redraws one line on stderr (only on a terminal)."""
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            end = "\n" if done >= total else ""
+            print(f"\r{label}: {done}/{total} work orders", end=end, file=sys.stderr,
+                  flush=True)
+    return show
 
 
 def _print_result(out: TextIO, result: Any) -> None:

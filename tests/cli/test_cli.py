@@ -343,3 +343,28 @@ def test_store_entries_are_visible_to_the_cli(served: Served) -> None:
     store.close()
     code, out = run("dead-letters", "list")
     assert (code, out) == (EXIT_OK, "no dead letters\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_sweep_progress_is_drawn_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autotask_fn.cli import _progress
+
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    show = _progress("sweep")
+    show(1, 2)
+    show(2, 2)
+    assert err.getvalue() == "\rsweep: 1/2 work orders\rsweep: 2/2 work orders\n"
+
+
+def test_sweep_progress_stays_quiet_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autotask_fn.cli import _progress
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    _progress("sweep")(1, 1)
+    assert err.getvalue() == ""
