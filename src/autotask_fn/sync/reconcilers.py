@@ -155,5 +155,11 @@ class NoteReconciler(RecordReconciler):
 
 
 def default_reconcilers() -> list[Reconciler]:
-    """The reconcilers of the first outbound flows, in the order they run."""
-    return [TicketFieldsReconciler(), TimeEntryReconciler(), NoteReconciler()]
+    """The reconcilers of the outbound flows, in the order they run: ticket fields, time,
+    notes, then expenses (items or charges), files, receipts, signatures and the attachment
+    budget gate (last: it raises when uploads were deferred)."""
+    from autotask_fn.sync.attachments import attachment_reconcilers
+    from autotask_fn.sync.expenses import ChargeReconciler, ExpenseItemReconciler
+
+    return [TicketFieldsReconciler(), TimeEntryReconciler(), NoteReconciler(),
+            ExpenseItemReconciler(), ChargeReconciler(), *attachment_reconcilers()]

@@ -141,7 +141,7 @@ class SyncService:
         self._scope = scope
         self.mapper = mapper or OutboundMapper()
         self.reconcilers: list[Reconciler] = list(reconcilers or default_reconcilers())
-        self.linkers = list(linkers) or _default_linkers()
+        self.linkers = list(linkers) or _default_linkers(settings.settings)
         self._resources: dict[str, int | None] = {}
         self._verifier: WebhookVerifier | None = None
         self._settings_digest: str | None = None
@@ -477,12 +477,12 @@ class SyncService:
                                              f"{_mask_email(key)} and no default_resource_id")
 
 
-def _default_linkers() -> list[WorkOrderLinker]:
-    # Outbound create (a no-op unless settings.create.enabled); imported late: it subclasses
+def _default_linkers(settings: ConnectorSettings) -> list[WorkOrderLinker]:
+    # Outbound create when settings.create.enabled; imported late: it subclasses
     # WorkOrderLinker from this module.
     from autotask_fn.sync.outbound_create import OutboundCreateLinker
 
-    return [OutboundCreateLinker()]
+    return [OutboundCreateLinker()] if settings.create.enabled else []
 
 
 def _bind(func: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:

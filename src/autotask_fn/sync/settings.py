@@ -23,6 +23,12 @@ import attrs
 
 from autotask_fn.sync.errors import SettingsError, SettingsFault
 from autotask_fn.sync.inbound_settings import InboundSettings
+from autotask_fn.sync.outbound_settings import (
+    AttachmentSettings,
+    ExpenseSettings,
+    OutboundCreateSettings,
+    cross_faults,
+)
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -162,6 +168,16 @@ class ConnectorSettings:
     """Autotask -> Field Nation imports (``import_ticket``, Autotask webhooks); validated with
     the rest (see :meth:`InboundSettings.resolve`)."""
 
+    expenses: ExpenseSettings = attrs.field(factory=ExpenseSettings)
+    """Expenses -> expense reports or ticket charges (see :class:`ExpenseSettings`)."""
+
+    attachments: AttachmentSettings = attrs.field(factory=AttachmentSettings)
+    """Files, receipts and signatures -> ticket attachments (see :class:`AttachmentSettings`)."""
+
+    create: OutboundCreateSettings = attrs.field(factory=OutboundCreateSettings)
+    """Outbound create: a ticket for an unlinked work order (see
+    :class:`OutboundCreateSettings`; off by default)."""
+
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> ConnectorSettings:
         """Build settings from plain data (a TOML ``[settings]`` table, JSON ...).
@@ -215,6 +231,7 @@ class ConnectorSettings:
             faults.append(SettingsFault("time_entry_summary", f"bad template: {exc!r}"))
         if any(not s for s in self.webhook_secrets):
             faults.append(SettingsFault("webhook_secrets", "contains an empty secret"))
+        faults.extend(cross_faults(self))
         return faults
 
     def validate(self, at_client: Any) -> ValidatedSettings:

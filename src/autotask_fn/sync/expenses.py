@@ -1,0 +1,311 @@
+"""Expenses -> Autotask: ExpenseItems on weekly ExpenseReports, or TicketCharges.
+
+One destination is active (``ConnectorSettings.expenses.destination``):
+
+* :class:`ExpenseItemReconciler`: each expense becomes an ExpenseItem on the report of its
+  submitter (the provider's Autotask resource) for the week the expense falls in. Reports are
+  made unsubmitted, one per (resource, week ending), and found again by the marker at the end
+  of their name (:class:`ReportFinder`). Items are edited only while their report is open: a
+  submitted report refuses changes and the item's link turns ``diverged`` (reported, never
+  retried forever). A disapproved expense zeroes its item while the report is open.
+* :class:`ChargeReconciler`: each expense becomes a TicketCharge (marker in ``notes``); a
+  disapproved expense deletes its charge unless the charge was billed (then: diverged).
+
+``trigger`` decides when an expense is billed: as soon as it is seen (``submitted``) or once
+the buyer approved it (``approved``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import attrs
+
+from autotask_fn.autotask.errors import AutotaskValidationError
+from autotask_fn.autotask.query import contains
+from autotask_fn.fieldnation.models import Expense
+from autotask_fn.mapping.attachments import AttachmentMapper
+from autotask_fn.mapping.billing import BillingMapper, week_ending
+from autotask_fn.mapping.outbound import MappedRecord
+from autotask_fn.store.base import Link, LinkState
+from autotask_fn.sync.errors import SyncInputError
+from autotask_fn.sync.outbound_settings import ExpenseSettings, settings_part
+from autotask_fn.sync.reconcile import LOCKED_TEXT, RecordReconciler, WorkOrderContext
+from autotask_fn.sync.reports import Action, Change
+
+__all__ = [
+    "REPORT_KIND",
+    "ChargeReconciler",
+    "ExpenseItemReconciler",
+    "ReportFinder",
+    "expense_settings",
+    "expenses_of",
+]
+
+#: Link kind of an ExpenseReport (one per submitter resource and week ending).
+REPORT_KIND = "report"
+
+
+def expense_settings(ctx: WorkOrderContext) -> tuple[ExpenseSettings, dict[str, Any]]:
+    """The expense settings and their resolved values."""
+    part, resolved = settings_part(ctx.settings, "expenses", ExpenseSettings,
+                                   ctx.service.autotask)
+    assert isinstance(part, ExpenseSettings)
+    return part, dict(resolved)
+
+
+def expenses_of(ctx: WorkOrderContext) -> list[Expense]:
+    """The work order's expenses (one Field Nation GET per sync, shared by the reconcilers)."""
+    if "expenses" not in ctx.cache:
+        ctx.cache["expenses"] = ctx.service.fieldnation.list_expenses(ctx.work_order_id)
+    found: list[Expense] = ctx.cache["expenses"]
+    return found
+
+
+def _today(ctx: WorkOrderContext) -> date:
+    return datetime.fromtimestamp(ctx.service.clock(), UTC).date()
+
+
+def _expense_facts(ctx: WorkOrderContext, mapper: AttachmentMapper) -> list[Any]:
+    facts = []
+    for e in expenses_of(ctx):
+        receipt = mapper.receipt(e)
+        facts.append([e.id, e.status, str(e.amount), str(e.quantity), e.description,
+                      e.category, (e.author.email or "").lower() if e.author else None,
+                      e.added.isoformat() if e.added else None,
+                      [receipt.id, receipt.size_bytes, receipt.name] if receipt else None])
+    return facts
+
+
+@attrs.define
+class ReportFinder:
+    """Finds or creates the ExpenseReport of one submitter and week ending.
+
+    The report's link (kind ``report``, id ``<resource>-<YYYYMMDD>``) is shared by every work
+    order; without one, one query for the marker in report names runs before any create (and
+    again after an ambiguous failure), so a report is never made twice.
+    """
+
+    mapper: BillingMapper = attrs.field(factory=BillingMapper)
+
+    def key(self, resource_id: int, ending: date) -> str:
+        """The link id of a report."""
+        return f"{resource_id}-{ending:%Y%m%d}"
+
+    def find(self, ctx: WorkOrderContext, resource_id: int, ending: date) -> Link:
+        """The report's link (adopted or created when missing)."""
+        store, scope = ctx.service.store, ctx.scope
+        key = self.key(resource_id, ending)
+        link = store.get_link(scope, REPORT_KIND, key)
+        if link is not None:
+            return link
+        marker = ctx.service.markers.make(REPORT_KIND, key)
+        settings, _ = expense_settings(ctx)
+        autotask = ctx.service.autotask
+        rows = [r for r in autotask.query("ExpenseReports", contains("name", marker.text))
+                if marker.in_text(str(r.get("name") or ""))]
+        if rows:
+            row = min(rows, key=lambda r: int(r["id"]))
+            at_id = int(row["id"])
+            locked = bool(row.get("submit")) or row.get("status") not in (None, 1, 3)
+            action = Action.ADOPTED
+        else:
+            fields = self.mapper.report(marker, resource_id=resource_id, ending=ending,
+                                        template=settings.report_name)
+            try:
+                at_id = autotask.create("ExpenseReports", fields)
+            except AutotaskValidationError as exc:
+                raise SyncInputError(f"ExpenseReports for resource {resource_id}",
+                                     "; ".join(exc.errors) or exc.message) from exc
+            locked = False
+            action = Action.CREATED
+        link = store.save_link(Link(
+            scope=scope, kind=REPORT_KIND, fn_id=key, at_entity="ExpenseReports", at_id=at_id,
+            work_order_id=0, data={"locked": locked, "week_ending": ending.isoformat(),
+                                   "resource_id": resource_id}))
+        ctx.record(Change(REPORT_KIND, key, action, "ExpenseReports", at_id))
+        return link
+
+    def mark_locked(self, ctx: WorkOrderContext, link: Link) -> None:
+        """Remember that a report was submitted (no more items go to it)."""
+        ctx.service.store.save_link(attrs.evolve(link, data={**link.data, "locked": True}))
+
+    def submit_due(self, ctx: WorkOrderContext, links: Sequence[Link]) -> None:
+        """Submit the open reports among ``links`` whose week has ended."""
+        today = _today(ctx)
+        for link in links:
+            current = ctx.service.store.get_link(ctx.scope, REPORT_KIND, link.fn_id) or link
+            ending = date.fromisoformat(str(current.data.get("week_ending")))
+            if current.data.get("locked") or ending >= today:
+                continue
+            try:
+                ctx.service.autotask.update("ExpenseReports", {"id": current.at_id,
+                                                               "submit": True})
+            except AutotaskValidationError as exc:
+                if not LOCKED_TEXT.search("; ".join(exc.errors) or exc.message):
+                    raise
+            self.mark_locked(ctx, current)
+            ctx.record(Change(REPORT_KIND, current.fn_id, Action.UPDATED, "ExpenseReports",
+                              current.at_id, fields=("submit",)))
+
+
+class ExpenseItemReconciler(RecordReconciler):
+    """Expenses -> ExpenseItems on the submitter's weekly ExpenseReport (marker in
+    ``description``); active when ``expenses.destination`` is ``expense_report``."""
+
+    name = "expenses"
+    kind = "expense"
+    at_entity = "ExpenseItems"
+    can_update = True
+    can_delete = False
+
+    def __init__(self, mapper: BillingMapper | None = None,
+                 files: AttachmentMapper | None = None) -> None:
+        self.mapper = mapper or BillingMapper()
+        self.files = files or AttachmentMapper()
+        self.reports = ReportFinder(self.mapper)
+
+    def active(self, ctx: WorkOrderContext) -> bool:
+        """True when expenses go to expense reports."""
+        settings, _ = expense_settings(ctx)
+        return settings.enabled and settings.destination == "expense_report"
+
+    def marker_field(self, ctx: WorkOrderContext) -> str:
+        """The item description carries the marker."""
+        return "description"
+
+    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+        """Every expense's facts (status, money, category, author, receipt)."""
+        return _expense_facts(ctx, self.files) if self.active(ctx) else None
+
+    def reconcile(self, ctx: WorkOrderContext) -> None:
+        """Create, update or zero the items, then submit due reports (when configured)."""
+        if not self.active(ctx):
+            return
+        super().reconcile(ctx)
+        settings, _ = expense_settings(ctx)
+        touched = ctx.cache.get("reports", {})
+        if settings.submit_reports and touched:
+            self.reports.submit_due(ctx, list(touched.values()))
+
+    def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
+        """One item per billable expense; a zeroed one per disapproved, already linked one."""
+        if "desired:expense" in ctx.cache:
+            cached: list[MappedRecord] = ctx.cache["desired:expense"]
+            return cached
+        settings, resolved = expense_settings(ctx)
+        links = self.links(ctx)
+        out: list[MappedRecord] = []
+        for expense in expenses_of(ctx):
+            zeroed = not self.mapper.wanted(expense, settings.trigger)
+            if zeroed and not (self.mapper.is_disapproved(expense) and str(expense.id) in links):
+                continue
+            out.append(self.item(ctx, expense, settings, resolved, zeroed=zeroed,
+                                 link=links.get(str(expense.id))))
+        ctx.cache["desired:expense"] = out
+        return out
+
+    def item(self, ctx: WorkOrderContext, expense: Expense, settings: ExpenseSettings,
+             resolved: dict[str, Any], *, zeroed: bool, link: Link | None) -> MappedRecord:
+        """The ExpenseItem of one expense (finding or creating its report)."""
+        day = self.mapper.expense_date(expense, _today(ctx))
+        if link is not None and link.data.get("report_id"):
+            report_id = int(link.data["report_id"])
+        else:
+            email = expense.author.email if expense.author else None
+            resource_id = ctx.service.resource_for(email, ctx)
+            report = self.reports.find(ctx, resource_id, week_ending(day,
+                                                                     settings.week_ending_day))
+            ctx.cache.setdefault("reports", {})[report.fn_id] = report
+            report_id = report.at_id
+        marker = ctx.service.markers.make(self.kind, expense.id)
+        return self.mapper.expense_item(
+            expense, marker, report_id=report_id, ticket_id=ctx.ticket_id, day=day,
+            category=self.mapper.category(expense, resolved.get("categories") or {},
+                                          int(resolved.get("default_category") or 0)),
+            billable=settings.billable, reimbursable=settings.reimbursable,
+            have_receipt=self.files.receipt(expense) is not None,
+            payment_type=resolved.get("payment_type"), zeroed=zeroed)
+
+    def create(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str) -> None:
+        """Create the item; a report that was submitted meanwhile turns the link diverged."""
+        try:
+            super().create(ctx, rec, digest)
+        except SyncInputError as exc:
+            if not LOCKED_TEXT.search(str(exc)):
+                raise
+            ctx.service.store.save_link(Link(
+                scope=ctx.scope, kind=self.kind, fn_id=rec.fn_id, at_entity=self.at_entity,
+                at_id=0, work_order_id=ctx.work_order_id, content_hash=digest,
+                state=LinkState.DIVERGED, data={"reason": str(exc)[:500], "locked": True}))
+            ctx.record(Change(self.kind, rec.fn_id, Action.DIVERGED, self.at_entity, None,
+                              detail=str(exc)[:500]))
+        else:
+            self._remember_report(ctx, rec)
+
+    def update(self, ctx: WorkOrderContext, link: Link, rec: MappedRecord, digest: str) -> None:
+        """PATCH the item while its report is open (a locked report: diverged)."""
+        super().update(ctx, link, rec, digest)
+        self._remember_report(ctx, rec)
+
+    def _remember_report(self, ctx: WorkOrderContext, rec: MappedRecord) -> None:
+        store = ctx.service.store
+        link = store.get_link(ctx.scope, self.kind, rec.fn_id)
+        report_id = rec.fields.get("expenseReportID")
+        if link is not None and link.data.get("report_id") != report_id:
+            store.save_link(attrs.evolve(link, data={**link.data, "report_id": report_id}))
+
+
+class ChargeReconciler(RecordReconciler):
+    """Expenses -> TicketCharges (marker in ``notes``); active when ``expenses.destination``
+    is ``ticket_charge``. A disapproved expense deletes its charge unless it was billed."""
+
+    name = "charges"
+    kind = "charge"
+    at_entity = "TicketCharges"
+    can_update = True
+    can_delete = True
+
+    def __init__(self, mapper: BillingMapper | None = None,
+                 files: AttachmentMapper | None = None) -> None:
+        self.mapper = mapper or BillingMapper()
+        self.files = files or AttachmentMapper()
+
+    def active(self, ctx: WorkOrderContext) -> bool:
+        """True when expenses go to ticket charges."""
+        settings, _ = expense_settings(ctx)
+        return settings.enabled and settings.destination == "ticket_charge"
+
+    def marker_field(self, ctx: WorkOrderContext) -> str:
+        """The charge notes carry the marker."""
+        return "notes"
+
+    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+        """Every expense's facts."""
+        return _expense_facts(ctx, self.files) if self.active(ctx) else None
+
+    def reconcile(self, ctx: WorkOrderContext) -> None:
+        """Create, update and delete charges (only when this destination is active)."""
+        if self.active(ctx):
+            super().reconcile(ctx)
+
+    def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
+        """One charge per billable expense."""
+        settings, resolved = expense_settings(ctx)
+        today = _today(ctx)
+        out = []
+        for expense in expenses_of(ctx):
+            if not self.mapper.wanted(expense, settings.trigger):
+                continue
+            marker = ctx.service.markers.make(self.kind, expense.id)
+            out.append(self.mapper.charge(
+                expense, marker, ticket_id=ctx.ticket_id,
+                day=self.mapper.expense_date(expense, today),
+                charge_type=int(resolved.get("charge_type") or 1),
+                status=resolved.get("charge_status"),
+                billing_code_id=self.mapper.billing_code(expense, settings.billing_code_map,
+                                                         settings.default_billing_code_id),
+                billable=settings.billable))
+        return out
