@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -21,6 +19,7 @@ import attrs
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from autotask_fn import _stats
 from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.fieldnation.errors import (
     FieldNationError,
@@ -88,52 +87,19 @@ def resource_of(path: str) -> str:
     return names[-1] if names else "?"
 
 
-class RequestStats:
-    """Requests sent so far: ``total``, ``by_method`` ("GET" -> n) and ``by_resource``.
-
-    Every HTTP attempt counts, retries and token requests included. Thread-safe;
+class RequestStats(_stats.RequestStats):
+    """Requests sent so far: ``total``, ``by_method`` and ``by_resource``. Thread-safe;
     :meth:`reset` starts again from zero. Mirrors the Autotask client's ``RequestStats``.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_method: Counter[str] = Counter()
-        self._by_resource: Counter[str] = Counter()
-        self._total = 0
-
     def record(self, method: str, path: str = "") -> None:
         """Count one request sent with ``method`` to ``path``."""
-        with self._lock:
-            self._total += 1
-            self._by_method[method.upper()] += 1
-            self._by_resource[resource_of(path)] += 1
-
-    @property
-    def total(self) -> int:
-        """All requests sent."""
-        return self._total
-
-    @property
-    def by_method(self) -> dict[str, int]:
-        """Requests per HTTP method (a copy)."""
-        with self._lock:
-            return dict(self._by_method)
+        self.count(method, resource_of(path))
 
     @property
     def by_resource(self) -> dict[str, int]:
         """Requests per resource (``workorders``, ``time_logs``, ``token``...; a copy)."""
-        with self._lock:
-            return dict(self._by_resource)
-
-    def reset(self) -> None:
-        """Start counting from zero."""
-        with self._lock:
-            self._total = 0
-            self._by_method.clear()
-            self._by_resource.clear()
-
-    def __repr__(self) -> str:
-        return f"RequestStats(total={self.total}, by_method={self.by_method})"
+        return self._targets()
 
 
 @attrs.frozen
