@@ -8,7 +8,8 @@ and gets a Markdown table (Setting | Type | Default | Meaning) of those attrs fi
 order given; ``*`` stands for every field of the class not listed in an earlier placeholder
 of the same page, so a new setting always appears somewhere. Types come from the annotations,
 defaults from the attrs fields, meanings from the attribute docstrings in the source. Names
-that no longer exist are skipped (they would otherwise break the build while the code moves).
+that no longer exist are skipped, and a class that cannot be imported leaves a short note
+instead of a table (either would otherwise break the build while the code moves).
 """
 
 from __future__ import annotations
@@ -108,7 +109,12 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     def replace(match: re.Match[str]) -> str:
         path, spec = match.group(1), match.group(2).split()
         module_name, _, class_name = path.rpartition(".")
-        cls = getattr(importlib.import_module(module_name), class_name)
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            # The code moves while the docs are built: say so on the page, do not fail.
+            log.info("settings-table: %s unavailable: %s", path, exc)
+            return f"*(The table of `{class_name}` appears here once `{module_name}` provides it.)*"
         seen = listed.setdefault(path, set())
         all_names = [f.name for f in attrs.fields(cls)]
         names: list[str] = []
