@@ -20,6 +20,9 @@ check-out ``workorder.status.checked_out``; messages emit ``workorder.message_po
 
 from __future__ import annotations
 
+import base64
+import binascii
+import secrets
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +30,14 @@ from typing import Any
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.company import CompanyState
 from autotask_fn.testing.fieldnation.problems import bad_request, forbidden, not_found
-from autotask_fn.testing.fieldnation.records import Expense, Message, TimeLog, User, WorkOrder
+from autotask_fn.testing.fieldnation.records import (
+    Expense,
+    Message,
+    StoredFile,
+    TimeLog,
+    User,
+    WorkOrder,
+)
 from autotask_fn.testing.fieldnation.timefmt import parse_utc_obj
 
 EXPENSE_STATUSES = frozenset({"new", "approved", "disapproved"})
@@ -224,9 +234,28 @@ class ActivityOps(CompanyState):
             category_id=self._category(body.get("category")), author_id=actor.id,
             added=self.clock.now(),
         )
+        if body.get("receipt") is not None:
+            expense.receipt = self._receipt(body["receipt"], actor)
         wo.expenses.append(expense)
         self.touch(wo)
         return expense
+
+    def _receipt(self, value: Any, actor: User) -> StoredFile:
+        """A receipt ``{"name": "r.jpg", "data": "<base64>"}``, downloadable like any file."""
+        name = value.get("name") if isinstance(value, dict) else None
+        try:
+            content = base64.b64decode(str(value.get("data") or ""), validate=True) \
+                if isinstance(value, dict) else b""
+        except (binascii.Error, ValueError):
+            raise bad_request("'receipt.data' must be base64.") from None
+        if not isinstance(name, str) or not name or not content:
+            raise bad_request("'receipt' needs a name and base64 data.")
+        stored = StoredFile(id=self.next_id(), folder_id=0, name=name, content=content,
+                            token=secrets.token_hex(12), created=self.clock.now(),
+                            author_id=actor.id, status="APPROVED")
+        registry: dict[str, StoredFile] = getattr(self, "files_by_token")  # noqa: B009
+        registry[stored.token] = stored
+        return stored
 
     def update_expense(self, wo_id: int, expense_id: int, payload: Any, actor: User) -> Expense:
         """``PUT /expenses/{id}``: the buyer reviews (status), the author edits while new."""
@@ -257,6 +286,8 @@ class ActivityOps(CompanyState):
             changes["quantity"] = self._quantity(body["quantity"])
         if "category" in body:
             changes["category_id"] = self._category(body["category"])
+        if body.get("receipt") is not None:
+            changes["receipt"] = self._receipt(body["receipt"], actor)
         for attr, value in changes.items():
             setattr(expense, attr, value)
         self.touch(wo)

@@ -219,14 +219,26 @@ class TestHelpers:
         self._run(lambda: self.state.delete_time_log(wo_id, time_log_id, actor))
 
     def add_expense(self, wo_id: int, amount: str | int | float, description: str,
-                    category_id: int | None = None, quantity: int = 1) -> int:
-        """Add an expense as the provider (no webhook); returns its id."""
+                    category_id: int | None = None, quantity: int = 1,
+                    receipt: bytes | None = None, receipt_name: str = "receipt.jpg") -> int:
+        """Add an expense as the provider (no webhook), optionally with a receipt image;
+        returns its id."""
         actor = self._provider_for(wo_id)
         payload: dict[str, Any] = {"amount": str(amount), "description": description,
                                    "quantity": quantity}
         if category_id is not None:
             payload["category"] = {"id": category_id}
+        if receipt is not None:
+            payload["receipt"] = {"name": receipt_name,
+                                  "data": base64.b64encode(receipt).decode()}
         return self._run(lambda: self.state.add_expense(wo_id, payload, actor).id)
+
+    def attach_receipt(self, wo_id: int, expense_id: int, content: bytes,
+                       name: str = "receipt.jpg") -> None:
+        """Attach (or replace) the receipt of an expense as the provider (no webhook)."""
+        actor = self._provider_for(wo_id)
+        payload = {"receipt": {"name": name, "data": base64.b64encode(content).decode()}}
+        self._run(lambda: self.state.update_expense(wo_id, expense_id, payload, actor))
 
     def post_message(self, wo_id: int, text: str, internal: bool = False,
                      reply_to: str | None = None) -> str:

@@ -73,6 +73,8 @@ class Expense:
     added: datetime
     status: str = "new"
     status_description: str | None = None
+    receipt: StoredFile | None = None
+    """The receipt image (rendered as ``receipt: {id, file: {name, link, size_bytes}}``)."""
 
 
 @attrs.define

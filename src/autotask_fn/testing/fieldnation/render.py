@@ -242,6 +242,7 @@ class Renderer:
             "company_expense": {"id": expense.category_id, "description": label},
             "author": user_ref(self.state.user(expense.author_id)),
             "added": utc_obj(expense.added),
+            "receipt": self.file(expense.receipt) if expense.receipt is not None else None,
         }
 
     def message(self, message: Message) -> dict[str, Any]:
