@@ -1,4 +1,5 @@
-"""Dispatch ``python -m bench <name> [options]`` to ``bench/<name>.py``'s ``main``."""
+"""Dispatch ``python -m bench <name> [options]`` to ``bench/<name>.py``'s ``main``;
+``python -m bench`` alone runs ``all`` (every benchmark, then ``docs/performance.md``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def available() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv) or ["all"]  # no name: everything
     names = available()
     if not args or args[0] in {"-h", "--help"} or args[0] not in names:
         print("usage: python -m bench <name> [options]\nbenchmarks: " + ", ".join(names))
