@@ -205,6 +205,9 @@ class SyncService:
         """Create or update the work order of an Autotask ticket (inbound import)."""
         return self._importer().import_ticket(ticket_id)
 
+    def _process_autotask_entry(self, entry: InboxEntry) -> Any:
+        return self._importer().process_entry(entry)
+
     def _importer(self) -> Any:
         module = importlib.import_module("autotask_fn.sync.inbound")
         return module.TicketImporter(service=self)
@@ -232,7 +235,7 @@ class SyncService:
             by_wo: dict[int, list[InboxEntry]] = {}
             for entry in batch:
                 if entry.source == AUTOTASK:
-                    self._run_entries([entry], _bind(self._importer().process_entry, entry),
+                    self._run_entries([entry], _bind(self._process_autotask_entry, entry),
                                       totals, reports, errors)
                     continue
                 try:
@@ -409,7 +412,8 @@ class SyncService:
         return SyncReport(ctx.work_order_id, link.at_id, changes=(*ctx.changes, change))
 
     def sweep(self, *, statuses: Iterable[str] | None = None,
-              changed_since: datetime | float | None = None) -> SweepReport:
+              changed_since: datetime | float | None = None,
+              progress: Callable[[int, int], None] | None = None) -> SweepReport:
         """Reconcile every linked work order (changes that came without an event).
 
         A work order whose Field Nation facts are unchanged costs no Autotask call; one whose
@@ -418,6 +422,8 @@ class SyncService:
         ``statuses`` (default ``settings.sweep_statuses``) keeps only work orders in those
         Field Nation status codes; ``changed_since`` (a datetime or Unix seconds) keeps only
         recently active work orders: those whose link was synced at or after that time.
+        ``progress(done, total)`` is called after each linked work order (command-line
+        progress for bulk sweeps).
         """
         wanted = statuses if statuses is not None else self.settings.sweep_statuses
         wanted_set = frozenset(wanted) if wanted is not None else None
@@ -425,7 +431,10 @@ class SyncService:
         reports: list[SyncReport] = []
         errors: list[str] = []
         checked = unchanged = synced = 0
-        for link in self.store.list_links(self.scope, "wo", LinkState.OK):
+        links = self.store.list_links(self.scope, "wo", LinkState.OK)
+        for done, link in enumerate(links, 1):
+            if progress is not None:
+                progress(done, len(links))
             if cutoff is not None and link.updated_at < cutoff:
                 continue
             last_status = (link.data.get("snapshot") or {}).get("status")
