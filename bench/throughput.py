@@ -20,6 +20,7 @@ thread-limit refusal (429 in the fake's log) fails: exit status 1.
 from __future__ import annotations
 
 import argparse
+import math
 import secrets
 import threading
 import time
@@ -62,12 +63,16 @@ class Result:
     @property
     def limit_ceiling(self) -> float:
         """Events per second the thread limit allows, whatever the number of host threads."""
+        if self.latency <= 0:
+            return math.inf
         per_endpoint = self.thread_limit / self.latency
         return min(per_endpoint * self.events / n for n in self.by_endpoint.values())
 
     @property
     def ceiling(self) -> float:
         """The limit's ceiling, or fewer threads' own bound (each waits ``latency`` per call)."""
+        if self.latency <= 0:
+            return math.inf
         return min(self.limit_ceiling, self.threads * self.events / (self.calls * self.latency))
 
     def calls_by_endpoint(self) -> str:
