@@ -103,8 +103,9 @@ def _exists(at_client: Any, entity: str, ids: Sequence[int], setting: str,
         return
     from autotask_fn.autotask.query import in_
 
+    fields = ["id"] if entity == "Projects" else ["id", "isActive"]  # projects have a status
     try:
-        rows = list(at_client.query(entity, in_("id", wanted), include_fields=["id", "isActive"]))
+        rows = list(at_client.query(entity, in_("id", wanted), include_fields=fields))
     except Exception as exc:
         faults.append(SettingsFault(setting, f"cannot read {entity}: {exc}"))
         return
