@@ -126,6 +126,9 @@ def test_long_html_description_and_message_are_cut_to_the_field(world: World) ->
     assert len(record["description"]) == lengths["Tickets.description"]
     [note] = world.records("TicketNotes", ticket)
     assert len(note["description"]) == lengths["TicketNotes.description"]
+    assert len(note["title"]) == lengths["TicketNotes.title"]
+    [marker] = world.svc.markers.find(note["title"], "note")
+    assert note["title"].startswith(marker.text + " ")
 
 
 def test_one_autotask_call_per_change_in_steady_state(world: World) -> None:
