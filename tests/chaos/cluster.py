@@ -1,0 +1,181 @@
+"""The multi-process chaos rig: both fakes served on local sockets, one shared store (a SQLite
+file or a fresh PostgreSQL schema), linked work orders with provider activity, and worker
+processes (``_worker.py``) that each build their own clients against the served fakes.
+
+Builds on the benchmark rig (``bench.outbound.Rig``): its fakes, settings and helpers stay; the
+clients are rebuilt over HTTP and the store is one that other processes can open.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.outbound import SECRET, Rig
+from stores import drop_store, open_store
+
+from autotask_fn.autotask import AutotaskClient
+from autotask_fn.fieldnation import FieldNationClient
+from autotask_fn.store import EntryStatus
+from autotask_fn.sync import ConnectorSettings, SyncService
+from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
+
+WORKER = Path(__file__).with_name("_worker.py")
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def split_hours(start: datetime, end: datetime) -> list[float]:
+    """Hours of each part of a log cut at UTC midnight (computed apart from the mapper)."""
+    out = []
+    while start < end:
+        midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(),
+                                    tzinfo=UTC)
+        stop = min(end, midnight)
+        out.append(round((stop - start).total_seconds() / 3600, 2))
+        start = stop
+    return out
+
+
+class Served(Rig):
+    """The rig with both fakes on local sockets, HTTP clients and a shared store.
+
+    ``settings`` become ``ConnectorSettings`` (and are handed to every worker as JSON).
+    :attr:`svc` (the fake's clock) accepts webhooks, whose timestamps follow that clock;
+    :attr:`sweeper` runs on the wall clock, as the workers do, so it sees their leases and
+    locks as they are.
+    """
+
+    def __init__(self, spec: list[str], **settings: Any) -> None:
+        self.settings_map: dict[str, Any] = {"webhook_secrets": [SECRET], **settings}
+        super().__init__(ConnectorSettings.from_mapping(self.settings_map))
+        self.spec = spec
+        self._servers = [serve(self.at_fake), serve(self.fn_fake)]
+        at_port = self._servers[0].server_address[1]
+        fn_port = self._servers[1].server_address[1]
+        self.zone_url = f"http://127.0.0.1:{at_port}/atservicesrest/"
+        self.fn_url = f"http://127.0.0.1:{fn_port}"
+        self.fn_fake.base_url = self.fn_url
+        self.at = AutotaskClient(FakeAutotask.USERNAME, FakeAutotask.SECRET,
+                                 FakeAutotask.INTEGRATION_CODE, zone_url=self.zone_url,
+                                 sleep=_short_sleep)
+        self.fn = FieldNationClient(FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET,
+                                    FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD,
+                                    base_url=self.fn_url, clock=self.fn_fake.clock.timestamp,
+                                    sleep=_short_sleep)
+        self.store = open_store(spec)
+        self.svc = self.service("acceptor")
+        self.sweeper = SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
+                                   settings=self.validated, worker_id="sweeper")
+        self.logs: dict[int, dict[int, tuple[datetime, datetime]]] = {}
+        self.orders: list[tuple[int, int]] = []
+
+    def close(self) -> None:
+        self.store.close()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        drop_store(self.spec)
+
+    # -- the scenario -------------------------------------------------------------------
+    def prepare(self, count: int) -> None:
+        """``count`` linked work orders with provider activity: a checked-in log (events),
+        a log without any event (every third one spans midnight), a message with a reply,
+        an internal message and the work marked done."""
+        self.orders = [self.linked_work_order(title=f"Chaos {n}") for n in range(count)]
+        for n, (wo, _ticket) in enumerate(self.orders):
+            start = T0 + timedelta(minutes=20 * n)
+            first = self.fn_fake.check_in(wo, start)
+            self.fn_fake.check_out(wo, start + timedelta(minutes=45 + n))
+            self.logs[wo] = {first: (start, start + timedelta(minutes=45 + n))}
+            late = datetime(2026, 1, 5, 22 if n % 3 == 0 else 15, 0, tzinfo=UTC)
+            quiet = self.fn_fake.log_time(wo, late, late + timedelta(hours=3))
+            self.logs[wo][quiet] = (late, late + timedelta(hours=3))
+            msg = self.fn_fake.post_message(wo, f"On site {n}")
+            self.fn_fake.post_message(wo, "Need a part", reply_to=msg)
+            self.fn_fake.post_message(wo, "<b>gate code</b> 12", internal=True)
+            self.fn_fake.complete_work(wo)
+
+    def enqueue_stream(self, *, seed: int, duplicate: float = 0.6) -> int:
+        """One shuffled, duplicated delivery stream into the store; how many were delivered."""
+        deliveries = self.fn_fake.take_deliveries(duplicate, shuffle=True, seed=seed)
+        acks = [self.svc.handle_fieldnation_webhook(d.body, d.headers) for d in deliveries]
+        assert {a.status for a in acks} == {200}
+        assert any(a.duplicate for a in acks), "the stream should carry duplicates"
+        return len(deliveries)
+
+    def faults_fired(self) -> int:
+        """Answers of either fake that were injected failures (5xx)."""
+        return sum(1 for fake in (self.at_fake, self.fn_fake) for r in fake.requests
+                   if r.status >= 500)
+
+    def open_entries(self) -> int:
+        return self.store.count_entries(EntryStatus.PENDING) + self.store.count_entries(
+            EntryStatus.LEASED)
+
+    # -- workers ------------------------------------------------------------------------
+    def start_worker(self, worker_id: str, *, lease: float, deadline: float = 60.0
+                     ) -> subprocess.Popen[str]:
+        """A worker process: its own clients and store connection, ``process_pending``
+        until the inbox holds no pending or leased entry (or ``deadline`` seconds)."""
+        args = {"zone_url": self.zone_url, "fn_url": self.fn_url, "store": self.spec,
+                "settings": self.settings_map, "worker_id": worker_id, "lease": lease,
+                "deadline": deadline}
+        return subprocess.Popen([sys.executable, str(WORKER), json.dumps(args)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_leased_by(self, worker_id: str, timeout: float = 30.0) -> bool:
+        """Wait until ``worker_id`` holds a lease on some inbox entry (it is mid-sync)."""
+        stop = time.monotonic() + timeout
+        while time.monotonic() < stop:
+            leased = self.store.list_entries(EntryStatus.LEASED, limit=500)
+            if any(e.lease_owner == worker_id for e in leased):
+                return True
+            if self.open_entries() == 0:
+                return False
+            time.sleep(0.01)
+        return False
+
+    # -- the exact end state ------------------------------------------------------------
+    def assert_exact(self) -> dict[str, int]:
+        """Autotask holds exactly the expected records; returns the counts checked."""
+        env = self.sweeper.scope.fn_env
+        entries_total = notes_total = 0
+        for wo, ticket in self.orders:
+            want_entries = {f"[FN:{env}:timelog:{log_id}#{n}]": hours
+                            for log_id, (start, end) in self.logs[wo].items()
+                            for n, hours in enumerate(split_hours(start, end))}
+            entries = [e for e in self.at_fake.records("TimeEntries")
+                       if e.get("ticketID") == ticket]
+            got = Counter(e["internalNotes"] for e in entries)
+            assert [m for m, c in got.items() if c > 1] == [], f"doubled time entries: {got}"
+            assert {e["internalNotes"]: e["hoursWorked"] for e in entries} == want_entries
+            entries_total += len(entries)
+
+            want_notes = set()
+            for message in self.fn.list_messages(wo):
+                want_notes.add(f"[FN:{env}:note:{message.msg_id}]")
+                want_notes.update(f"[FN:{env}:note:{message.msg_id}/{r.msg_id}]"
+                                  for r in message.replies)
+            notes = [n for n in self.at_fake.records("TicketNotes") if n.get("ticketID") == ticket]
+            titles = Counter(n["title"].split(" ", 1)[0] for n in notes)
+            assert [m for m, c in titles.items() if c > 1] == [], f"doubled notes: {titles}"
+            assert set(titles) == want_notes
+            notes_total += len(notes)
+
+            record = self.at_fake.record("Tickets", ticket)
+            assert record is not None
+            assert record["status"] == self.validated.status_values["work_done"]
+        assert len(self.at_fake.records("TimeEntries")) == entries_total
+        assert self.sweeper.dead_letters() == []
+        assert self.open_entries() == 0
+        return {"time_entries": entries_total, "notes": notes_total}
+
+
+def _short_sleep(seconds: float) -> None:
+    time.sleep(min(seconds, 0.05))

@@ -1,0 +1,29 @@
+"""Fixtures of the chaos suite: helper modules on the path, and a backend parameter for the
+shared store (a SQLite file; a fresh PostgreSQL schema, skipped when the server is absent)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "sync"))  # world.py (the in-process sync world)
+sys.path.insert(0, str(HERE.parents[1]))  # the repository root, for bench/
+pytest.register_assert_rewrite("cluster", "stores")
+
+from stores import postgres_problem, store_spec  # noqa: E402
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def spec(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """A fresh shared store, described for child processes."""
+    if request.param == "postgres":
+        problem = postgres_problem()
+        if problem:
+            pytest.skip(problem)
+    return store_spec(request.param, tmp_path)
