@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from test_chaos_workers import close_store, postgres_store
 from world import World
 
 from autotask_fn.store import EntryStatus, scoped_key
@@ -76,9 +77,15 @@ def expected_state(world: World, orders: list[tuple[int, int]],
     assert world.svc.dead_letters() == []
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_exact_end_state_after_duplicates_shuffle_faults_and_a_dead_worker(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "backend"), [
+    (1, "sqlite"), (2, "sqlite"), (3, "sqlite"),
+    pytest.param(4, "postgres", marks=pytest.mark.postgres)])
+def test_exact_end_state_after_duplicates_shuffle_faults_and_a_dead_worker(
+        seed: int, backend: str) -> None:
     world = World(backoff_base=1.0, backoff_max=30.0, max_attempts=50)
+    if backend == "postgres":
+        world.store = postgres_store()
+        world.svc = world.service()
     orders = [world.linked_work_order(title=f"Chaos {n}") for n in range(4)]
     logs: dict[int, dict[int, tuple[datetime, datetime]]] = {wo: {} for wo, _ in orders}
 
@@ -132,6 +139,7 @@ def test_exact_end_state_after_duplicates_shuffle_faults_and_a_dead_worker(seed:
     world.at_fake.reset_requests()
     world.svc.sweep()
     assert world.at_fake.count_requests() == 0
+    close_store(world.store)
 
 
 def test_lost_create_answer_is_adopted_not_created_twice() -> None:

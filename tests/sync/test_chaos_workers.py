@@ -21,6 +21,7 @@ PG_DSN = os.environ.get("AUTOTASK_FN_TEST_PG_DSN", "postgresql://postgres@127.0.
 
 
 def postgres_store() -> Store:
+    """A PostgresStore in a fresh schema (dropped at exit), or skip without the server."""
     try:
         import psycopg
 
@@ -31,6 +32,17 @@ def postgres_store() -> Store:
     from autotask_fn.store.postgres import PostgresStore
 
     return PostgresStore(PG_DSN, schema=f"sync_chaos_{uuid.uuid4().hex[:8]}")
+
+
+def close_store(store: Store) -> None:
+    """Close a store; a PostgreSQL test schema is dropped too."""
+    store.close()
+    schema = getattr(store, "schema", None)
+    if isinstance(schema, str) and schema.startswith("sync_chaos_"):
+        import psycopg
+
+        with psycopg.connect(PG_DSN, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.mark.parametrize(
@@ -85,4 +97,4 @@ def test_two_workers_in_parallel_leave_exactly_one_record_each(backend: str) -> 
         assert set(titles.values()) == {1}
     assert world.svc.dead_letters() == []
     assert len(world.at_fake.records("TimeEntries")) == len(orders)
-    world.store.close()
+    close_store(world.store)
