@@ -63,7 +63,9 @@ def test_create_makes_a_complete_ticket_and_child_records_follow(service_object:
     assert ticket["title"] == "Install POS terminal"
     assert ticket["companyID"] == seed.company_id
     assert ticket["queueID"] == QUEUE_FIELD_SERVICES
-    assert (ticket["status"], ticket["priority"]) == (1, 2)
+    # the work order's mapped status (assigned -> In Progress); priority from settings
+    assert ticket["status"] == world.validated.status_values["assigned"]
+    assert ticket["priority"] == 2
     assert ticket["dueDateTime"].startswith("2026-01-06T14:00:00")
     assert ticket["assignedResourceRoleID"] == seed.tech_role_id
     [entry] = world.on_ticket("TimeEntries", ticket["id"])  # time can use the ticket's role
@@ -164,3 +166,12 @@ def test_the_old_outbound_create_flag_alone_is_refused(world: OutboundWorld) -> 
     with pytest.raises(SettingsError) as caught:
         ConnectorSettings(outbound_create=True).validate(world.at)
     assert caught.value.fields == ("outbound_create",)
+
+
+def test_an_unmapped_work_order_status_creates_the_ticket_with_the_configured_status() -> None:
+    world = create_world(status="Waiting Customer")
+    wo = world.fn_fake.create_work_order(title="Survey")
+    world.fn_fake.publish(wo)  # "published" is not in the status map
+    world.sync(wo)
+    [ticket] = created_tickets(world, wo)
+    assert ticket["status"] == 7  # Waiting Customer

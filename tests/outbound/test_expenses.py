@@ -155,3 +155,18 @@ def test_reports_are_submitted_after_their_week_only_when_configured(submit: boo
     world.sync(wo)
     first = min(world.at_fake.records("ExpenseReports"), key=lambda r: r["id"])
     assert first["submit"] is submit
+
+
+def test_a_new_expense_for_a_submitted_weeks_report_is_reported_diverged(
+        world: OutboundWorld) -> None:
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.add_expense(wo, "5.00", "Tolls")
+    world.sync(wo)
+    world.at_fake.submit_expense_report(world.at_fake.records("ExpenseReports")[0]["id"])
+    late = world.fn_fake.add_expense(wo, "8.00", "Tolls")
+    report = world.sync(wo)  # not dead-lettered: reported
+    assert [c.action for c in report.changes if c.kind == "expense"] == [Action.DIVERGED]
+    assert len(items(world, ticket)) == 1
+    link = world.store.get_link(world.svc.scope, "expense", str(late))
+    assert link is not None
+    assert link.state == LinkState.DIVERGED

@@ -142,6 +142,10 @@ class OutboundCreateLinker(WorkOrderLinker):
             data["adopted"] = True
         else:
             company_id, location_id = self.company(service, work_order, part, resolved)
+            code = work_order.status.code if work_order.status else None
+            mapped = service.validated.status_values.get(code or "")
+            if mapped is not None and "status" in service.settings.ticket_fields:
+                resolved["status"] = mapped  # the stored snapshot says it is written
             fields = self.mapper.ticket(work_order, marker, company_id=company_id,
                                         location_id=location_id, resolved=resolved, part=part,
                                         due=self.due(service, work_order),
