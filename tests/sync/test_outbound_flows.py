@@ -339,3 +339,16 @@ def test_sweep_filters_by_status_and_recent_activity(world: World) -> None:
     far_future = datetime(2100, 1, 1, tzinfo=UTC)
     assert world.svc.sweep(changed_since=far_future).checked == 0
     assert world.svc.sweep(changed_since=0.0).checked == 2
+
+
+@pytest.mark.parametrize("change", ["title", "time"])
+def test_deleted_ticket_is_found_by_any_write(world: World, change: str) -> None:
+    wo, ticket = world.linked_work_order()
+    delete_ticket(world, ticket)
+    if change == "title":
+        world.fn_fake.update_work_order(wo, title="Renamed after the ticket was deleted")
+    else:
+        world.fn_fake.log_time(wo, T0, T0 + timedelta(hours=1))
+    report = world.svc.sync_work_order(wo)
+    assert report.changes[-1].action == Action.UNLINKED
+    assert world.at_fake.records("TimeEntries") == []
