@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import inbound, outbound, overhead, throughput
-from bench.report import PAGE, Table, Target, mark, write
+from bench.report import FAIL, PAGE, PASS, Table, Target, mark, write
 
 
 @dataclass(frozen=True)
@@ -121,23 +121,26 @@ def throughput_table(sizes: Sizes) -> Table:
         "Throughput under the thread limit",
         f"`python -m bench throughput --events {sizes.events} --latency {sizes.latency:g}`: "
         f"FakeAutotask answers after {sizes.latency * 1000:g} ms and refuses a fourth request "
-        "in flight per endpoint. Each event is a message on a distinct linked work order "
-        "(marker scan + note). N host threads each run `process_pending(limit=1)` with their "
-        "own `SyncService` over one store and one Autotask client sharing one limiter. "
-        "Ceiling: the thread limit's (3 / latency calls per second per endpoint, divided by the "
-        "event's calls on it), or the threads' own bound when lower. Target (issue 8): zero "
-        "thread-limit errors, every event synced.",
-        ["Threads", "Limiter", "Events", "Calls per event", "Events/s", "Ceiling",
+        "in flight per endpoint. Each event is one webhook delivery on a distinct linked work "
+        "order: *note*, a message posted (marker scan + note, all on TicketNotes); *visit*, a "
+        "time log and a message (scans, the technician's resource, a time entry and a note, on "
+        "three endpoints). N host threads each run `process_pending(limit=1)` with their own "
+        "`SyncService` over one store and one Autotask client sharing one limiter. Ceiling: "
+        "the thread limit's (3 / latency calls per second per endpoint, divided by the event's "
+        "calls on that endpoint, the lowest of them), or the threads' own bound (threads / "
+        "(calls per event * latency)) when lower. Target (issue 8): zero thread-limit errors, "
+        "every event synced.",
+        ["Work", "Threads", "Limiter", "Events", "Calls per event", "Events/s", "Ceiling",
          "Of ceiling", "Peak in flight", "Thread-limit errors", "Target", "Result"])
     for r in results:
         table.rows.append([
-            str(r.threads), r.limiter, str(r.events), f"{r.calls / r.events:.2f}",
+            r.workload, str(r.threads), r.limiter, str(r.events), f"{r.calls / r.events:.2f}",
             f"{r.rate:.2f}", f"{r.ceiling:.2f}", f"{r.rate / r.ceiling:.0%}", str(r.peak),
-            str(r.refusals), "0 errors, all synced", "pass" if r.ok else "**FAIL**"])
-    if results:
-        first = results[0]
-        table.notes.append(f"Calls per event by endpoint: {first.calls_by_endpoint()}. "
-                           f"The thread limit's ceiling is {first.limit_ceiling:.2f} events/s.")
+            str(r.refusals), "0 errors, all synced", PASS if r.ok else FAIL])
+    for r in results:
+        table.notes.append(f"{r.workload}, {r.threads} thread(s), {r.limiter}: calls per event "
+                           f"by endpoint {r.calls_by_endpoint()}; the thread limit's ceiling "
+                           f"is {r.limit_ceiling:.2f} events/s.")
     if sizes.redis and not any(r.limiter == "RedisLimiter" for r in results):
         table.notes.append("RedisLimiter run skipped: Redis did not answer.")
     return table

@@ -1,15 +1,18 @@
 """Throughput under injected latency and Autotask's thread limit.
 
-    python -m bench throughput [--events 60] [--latency 0.1] [--threads 1 4 16]
-                               [--redis-url URL] [--no-redis]
+    python -m bench throughput [--events 60] [--visits 30] [--latency 0.1]
+                               [--threads 1 4 16] [--redis-url URL] [--no-redis]
 
 FakeAutotask answers every request after ``--latency`` seconds and refuses a fourth request in
 flight on one endpoint (429, ``Itgenatr005``), as the real API does. ``--events`` webhook
-deliveries (a message posted on as many distinct, linked work orders, so each one needs a
-marker scan and a note) are acknowledged into the inbox; then N host threads, each a worker
-with its own ``SyncService`` over the shared store and client, call ``process_pending(limit=1)``
-until the inbox is empty. The client shares one limiter: a ``LocalLimiter``, and in a last run
-a ``RedisLimiter`` (skipped if Redis does not answer).
+deliveries are acknowledged into the inbox, one per distinct linked work order; then N host
+threads, each a worker with its own ``SyncService`` over the shared store and client, call
+``process_pending(limit=1)`` until the inbox is empty. The client shares one limiter: a
+``LocalLimiter``, and in one run a ``RedisLimiter`` (skipped if Redis does not answer).
+
+Workloads: "note", a message posted (a marker scan and a note: one endpoint, TicketNotes);
+"visit", a time log and a message (scans, the ticket's role, a time entry and a note: three
+endpoints), run with ``--visits`` events at the fewest and the most threads.
 
 The ceiling is what the thread limit allows: each endpoint takes ``thread_limit / latency``
 calls per second, so events per second can be at most ``min(that / calls per event on the
@@ -25,7 +28,9 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -34,7 +39,7 @@ from autotask_fn.autotask import AutotaskClient
 from autotask_fn.autotask.limits import Limiter, LocalLimiter
 from autotask_fn.testing.autotask import FakeAutotask
 from autotask_fn.testing.autotask.app import _endpoint as fake_endpoint  # the fake's own key
-from bench.outbound import Rig
+from bench.outbound import T0, Rig
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -43,6 +48,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 class Result:
     """One configuration's figures."""
 
+    workload: str
     threads: int
     limiter: str
     events: int
@@ -110,13 +116,26 @@ def _worker(rig: Rig, name: str, done: list[int]) -> None:
     done.append(succeeded)
 
 
+def _note(rig: Rig, wo: int) -> None:
+    rig.fn_fake.post_message(wo, "On site")
+
+
+def _visit(rig: Rig, wo: int) -> None:
+    rig.fn_fake.log_time(wo, T0, T0 + timedelta(hours=2))  # no webhook: the message's brings it
+    rig.fn_fake.post_message(wo, "Done, terminal replaced")
+
+
+#: What happens on each work order before its delivery: the event's work.
+WORKLOADS: dict[str, Callable[[Rig, int], None]] = {"note": _note, "visit": _visit}
+
+
 def run_one(threads: int, events: int, latency: float, limiter: Limiter,
-            limiter_name: str) -> Result:
+            limiter_name: str, workload: str = "note") -> Result:
     """Queue ``events`` deliveries, then drain the inbox with ``threads`` workers."""
     rig = LimitedRig(limiter)
     work_orders = [rig.linked_work_order(title=f"Throughput {n}")[0] for n in range(events)]
     for wo in work_orders:
-        rig.fn_fake.post_message(wo, "On site")
+        WORKLOADS[workload](rig, wo)
     for d in rig.fn_fake.take_deliveries():
         rig.svc.handle_fieldnation_webhook(d.body, d.headers)
     rig.at_fake.reset_requests()
@@ -134,8 +153,9 @@ def run_one(threads: int, events: int, latency: float, limiter: Limiter,
     log = rig.at_fake.requests
     by_endpoint = Counter(str(fake_endpoint(r.method, r.path)) for r in log if r.status != 429)
     return Result(
-        threads=threads, limiter=limiter_name, events=events, succeeded=sum(done),
-        seconds=seconds, calls=sum(by_endpoint.values()), by_endpoint=dict(by_endpoint),
+        workload=workload, threads=threads, limiter=limiter_name, events=events,
+        succeeded=sum(done), seconds=seconds, calls=sum(by_endpoint.values()),
+        by_endpoint=dict(by_endpoint),
         refusals=sum(1 for r in log if r.status == 429),
         peak=max((rig.at_fake.peak_threads(e) for e in by_endpoint), default=0),
         latency=latency, thread_limit=rig.at_fake.options.thread_limit)
@@ -157,9 +177,11 @@ def redis_limiter(url: str) -> Any | None:
 
 
 def run(events: int = 60, latency: float = 0.1, threads: tuple[int, ...] = (1, 4, 16),
-        redis_url: str | None = REDIS_URL) -> list[Result]:
-    """Every configuration: each thread count on a LocalLimiter, then the most threads on a
-    RedisLimiter (when ``redis_url`` is given and answers)."""
+        redis_url: str | None = REDIS_URL, visits: int | None = None) -> list[Result]:
+    """Every configuration: the "note" workload at each thread count on a LocalLimiter, then
+    at the most threads on a RedisLimiter (when ``redis_url`` is given and answers); then the
+    "visit" workload (``visits`` events, default ``events // 2``) at the fewest and the most
+    threads."""
     results = [run_one(n, events, latency, LocalLimiter(3), "LocalLimiter") for n in threads]
     shared = redis_limiter(redis_url) if redis_url else None
     if shared is not None:
@@ -167,22 +189,26 @@ def run(events: int = 60, latency: float = 0.1, threads: tuple[int, ...] = (1, 4
             results.append(run_one(max(threads), events, latency, shared, "RedisLimiter"))
         finally:
             shared.close()
+    visits = max(1, events // 2) if visits is None else visits
+    results += [run_one(n, visits, latency, LocalLimiter(3), "LocalLimiter", "visit")
+                for n in sorted({min(threads), max(threads)})]
     return results
 
 
 def lines(results: list[Result]) -> list[str]:
     """The results as a fixed-width table."""
-    out = [f"{'threads':>7} {'limiter':<13} {'events':>6} {'calls/ev':>8} {'events/s':>8} "
-           f"{'ceiling':>8} {'of ceil.':>8} {'limit ceil.':>11} {'peak':>4} {'429s':>5} ok"]
+    out = [f"{'work':<5} {'threads':>7} {'limiter':<13} {'events':>6} {'calls/ev':>8} "
+           f"{'events/s':>8} {'ceiling':>8} {'of ceil.':>8} {'limit ceil.':>11} "
+           f"{'peak':>4} {'429s':>5} ok"]
     for r in results:
         out.append(
-            f"{r.threads:>7} {r.limiter:<13} {r.events:>6} {r.calls / r.events:>8.2f} "
-            f"{r.rate:>8.2f} {r.ceiling:>8.2f} {r.rate / r.ceiling:>8.0%} "
-            f"{r.limit_ceiling:>11.2f} {r.peak:>4} {r.refusals:>5} {'yes' if r.ok else 'NO'}")
-    if results:
-        first = results[0]
-        out.append(f"calls per event by endpoint: {first.calls_by_endpoint()}; "
-                   f"latency {first.latency * 1000:.0f} ms, "
+            f"{r.workload:<5} {r.threads:>7} {r.limiter:<13} {r.events:>6} "
+            f"{r.calls / r.events:>8.2f} {r.rate:>8.2f} {r.ceiling:>8.2f} "
+            f"{r.rate / r.ceiling:>8.0%} {r.limit_ceiling:>11.2f} {r.peak:>4} "
+            f"{r.refusals:>5} {'yes' if r.ok else 'NO'}")
+    for first in {r.workload: r for r in reversed(results)}.values():
+        out.append(f"{first.workload}: calls per event by endpoint: "
+                   f"{first.calls_by_endpoint()}; latency {first.latency * 1000:.0f} ms, "
                    f"thread limit {first.thread_limit} per endpoint")
     return out
 
@@ -192,19 +218,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=60)
+    parser.add_argument("--visits", type=int, default=None, help="default: events / 2")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--no-redis", action="store_true")
     args = parser.parse_args(argv)
     results = run(args.events, args.latency, tuple(args.threads),
-                  None if args.no_redis else args.redis_url)
+                  None if args.no_redis else args.redis_url, args.visits)
     for line in lines(results):
         print(line)
     failed = [r for r in results if not r.ok]
     for r in failed:
-        print(f"FAILED: {r.threads} threads on {r.limiter}: {r.refusals} thread-limit refusals, "
-              f"{r.succeeded}/{r.events} events synced")
+        print(f"FAILED: {r.workload}, {r.threads} threads on {r.limiter}: {r.refusals} "
+              f"thread-limit refusals, {r.succeeded}/{r.events} events synced")
     return 1 if failed else 0
 
 

@@ -26,7 +26,8 @@ def test_outbound_and_inbound_rows() -> None:
 
 def test_throughput_keeps_the_thread_limit() -> None:
     results = throughput.run(events=4, latency=0.005, threads=(1, 4), redis_url=None)
-    assert [r.threads for r in results] == [1, 4]
+    assert [(r.workload, r.threads) for r in results] == [
+        ("note", 1), ("note", 4), ("visit", 1), ("visit", 4)]
     for r in results:
         assert r.ok, throughput.lines(results)
         assert r.peak <= r.thread_limit
