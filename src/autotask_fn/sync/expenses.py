@@ -181,14 +181,16 @@ class ExpenseItemReconciler(RecordReconciler):
         return _expense_facts(ctx, self.files) if self.active(ctx) else None
 
     def reconcile(self, ctx: WorkOrderContext) -> None:
-        """Create, update or zero the items, then submit due reports (when configured)."""
+        """Create, update or zero the items, then submit the open reports whose week has
+        ended (when ``submit_reports`` is on)."""
         if not self.active(ctx):
             return
         super().reconcile(ctx)
         settings, _ = expense_settings(ctx)
-        touched = ctx.cache.get("reports", {})
-        if settings.submit_reports and touched:
-            self.reports.submit_due(ctx, list(touched.values()))
+        if settings.submit_reports:
+            open_reports = [lk for lk in ctx.service.store.list_links(ctx.scope, REPORT_KIND)
+                            if not lk.data.get("locked")]
+            self.reports.submit_due(ctx, open_reports)
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
         """One item per billable expense; a zeroed one per disapproved, already linked one."""
@@ -218,7 +220,6 @@ class ExpenseItemReconciler(RecordReconciler):
             resource_id = ctx.service.resource_for(email, ctx)
             report = self.reports.find(ctx, resource_id, week_ending(day,
                                                                      settings.week_ending_day))
-            ctx.cache.setdefault("reports", {})[report.fn_id] = report
             report_id = report.at_id
         marker = ctx.service.markers.make(self.kind, expense.id)
         return self.mapper.expense_item(
@@ -290,6 +291,10 @@ class ChargeReconciler(RecordReconciler):
         """Create, update and delete charges (only when this destination is active)."""
         if self.active(ctx):
             super().reconcile(ctx)
+
+    def _delete_record(self, ctx: WorkOrderContext, at_id: int) -> None:
+        # The parent is known: one DELETE, no lookup of the charge first.
+        ctx.service.autotask.delete(self.at_entity, at_id, parent_id=ctx.ticket_id)
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
         """One charge per billable expense."""

@@ -1,0 +1,133 @@
+"""Outbound second half: Autotask calls per expense, receipt, file and signature, and peak memory.
+
+    python -m bench outbound_files
+
+Runs over both in-process fakes with the real clients (see ``bench/outbound.py``). Every call
+figure is counted from FakeAutotask's request log. "First" rows include the one marker scan of
+a ticket+kind (and for expenses the weekly report's lookup and create); the others are steady
+state (target: one call per written record; a replace is two, since attachments cannot be
+updated).
+
+Peak memory is measured with ``tracemalloc`` around one sync of a work order holding a single
+file: one exactly at the embed limit (downloaded as a stream, base64-encoded, posted) and one
+far above it (becomes a URL attachment: never downloaded). The fakes run in this process, so
+the Autotask fake's own decoding of the upload is included in the first figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from autotask_fn.sync import ConnectorSettings
+from autotask_fn.sync.outbound_settings import (
+    DEFAULT_EMBED_LIMIT,
+    AttachmentSettings,
+    ExpenseSettings,
+)
+from bench.outbound import SECRET, Rig
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _rig(**settings: Any) -> Rig:
+    return Rig(ConnectorSettings(webhook_secrets=(SECRET,), **settings))
+
+
+def call_rows() -> list[tuple[str, int, int, int]]:
+    """(row, records written, Autotask calls, writes) of each flow."""
+    rows: list[tuple[str, int, int, int]] = []
+
+    def measure(rig: Rig, wo: int, name: str, records: int, action: Callable[[], Any]) -> Any:
+        result: list[Any] = []
+        calls, writes = rig.measure(lambda: result.append(action()),
+                                    lambda: rig.svc.sync_work_order(wo))
+        rows.append((name, records, calls, writes))
+        return result[0] if result else None
+
+    rig = _rig()
+    wo, _ = rig.linked_work_order(title="Bench expenses")
+    fn = rig.fn_fake
+    measure(rig, wo, "first expense item (resource, report lookup+create, scan)", 2,
+            lambda: fn.add_expense(wo, "10.00", "Cable"))
+    expense = measure(rig, wo, "expense item", 1, lambda: fn.add_expense(wo, "4.20", "Tape"))
+    measure(rig, wo, "receipt added (item haveReceipt + attachment, scan)", 2,
+            lambda: fn.attach_receipt(wo, expense, PNG))
+    measure(rig, wo, "expense with receipt (item + attachment)", 2,
+            lambda: fn.add_expense(wo, "7.00", "Screws", receipt=PNG))
+    measure(rig, wo, "expense disapproved (item zeroed, receipt deleted)", 2,
+            lambda: fn.set_expense_status(wo, expense, "disapproved"))
+    measure(rig, wo, "first file (scan + create)", 1,
+            lambda: fn.upload_file(wo, "first.jpg", b"jpeg" * 2000))
+    file_id = measure(rig, wo, "file (embedded)", 1,
+                      lambda: fn.upload_file(wo, "photo.jpg", b"jpeg" * 2000))
+
+    def replace() -> None:
+        stored = next(f for f in fn.state.files_by_token.values() if f.id == file_id)
+        stored.content = b"jpeg2" * 2000
+        fn.state.touch(fn.state.raw_work_order(wo))
+
+    measure(rig, wo, "file replaced (delete + create)", 2, replace)
+    measure(rig, wo, "file removed", 1, lambda: fn.delete_file(wo, file_id))
+    measure(rig, wo, "signature (first: scan + create)", 1,
+            lambda: fn.capture_signature(wo, "Store manager"))
+    measure(rig, wo, "signature", 1, lambda: fn.capture_signature(wo, "Second signer"))
+
+    charges = _rig(expenses=ExpenseSettings(destination="ticket_charge"))
+    cwo, _ = charges.linked_work_order(title="Bench charges")
+    measure(charges, cwo, "first ticket charge (scan)", 1,
+            lambda: charges.fn_fake.add_expense(cwo, "10.00", "Cable"))
+    charge = measure(charges, cwo, "ticket charge", 1,
+                     lambda: charges.fn_fake.add_expense(cwo, "4.20", "Tape"))
+    measure(charges, cwo, "charge of a disapproved expense deleted", 1,
+            lambda: charges.fn_fake.set_expense_status(cwo, charge, "disapproved"))
+
+    big = _rig(attachments=AttachmentSettings(embed_limit=1000))
+    bwo, _ = big.linked_work_order(title="Bench big file")
+    measure(big, bwo, "file above the embed limit (URL attachment, scan)", 1,
+            lambda: big.fn_fake.upload_file(bwo, "manual.pdf", b"%" * 5000))
+    return rows
+
+
+def peak_memory(size: int) -> tuple[float, str]:
+    """Peak traced MiB of one sync of a work order holding one file of ``size`` bytes."""
+    rig = _rig()
+    rig.fn_fake.state.max_file_bytes = max(rig.fn_fake.state.max_file_bytes, size)
+    wo, ticket = rig.linked_work_order(title="Bench memory")
+    rig.fn_fake.upload_file(wo, "big.pdf", b"%" * size)
+    tracemalloc.start()
+    try:
+        rig.svc.sync_work_order(wo)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    [att] = [a for a in rig.at_fake.records("TicketAttachments") if a["parentID"] == ticket]
+    return peak / 1_048_576, str(att["attachmentType"])
+
+
+def run() -> list[str]:
+    out = [f"{'row':52} {'records':>7} {'AT calls':>8} {'writes':>6} {'calls/record':>12}"]
+    for name, records, calls, writes in call_rows():
+        out.append(f"{name:52} {records:>7} {calls:>8} {writes:>6} {calls / records:>12.2f}")
+    out.append("")
+    for label, size in (("at the embed limit", DEFAULT_EMBED_LIMIT),
+                        ("far above it (100 MiB)", 100 * 1_048_576)):
+        peak, kind = peak_memory(size)
+        out.append(f"peak memory, file {label} ({size / 1_048_576:.1f} MiB -> {kind}): "
+                   f"{peak:.1f} MiB")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench outbound_files", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args(argv)
+    for line in run():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
