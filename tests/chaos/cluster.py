@@ -12,12 +12,12 @@ import json
 import subprocess
 import sys
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.outbound import SECRET, Rig
+from expect import assert_exact, open_entries
 from stores import drop_store, open_store
 
 from autotask_fn.autotask import AutotaskClient
@@ -28,18 +28,6 @@ from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
 
 WORKER = Path(__file__).with_name("_worker.py")
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-
-
-def split_hours(start: datetime, end: datetime) -> list[float]:
-    """Hours of each part of a log cut at UTC midnight (computed apart from the mapper)."""
-    out = []
-    while start < end:
-        midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(),
-                                    tzinfo=UTC)
-        stop = min(end, midnight)
-        out.append(round((stop - start).total_seconds() / 3600, 2))
-        start = stop
-    return out
 
 
 class Served(Rig):
@@ -115,8 +103,7 @@ class Served(Rig):
                    if r.status >= 500)
 
     def open_entries(self) -> int:
-        return self.store.count_entries(EntryStatus.PENDING) + self.store.count_entries(
-            EntryStatus.LEASED)
+        return open_entries(self.svc)
 
     # -- workers ------------------------------------------------------------------------
     def start_worker(self, worker_id: str, *, lease: float, deadline: float = 60.0
@@ -144,37 +131,7 @@ class Served(Rig):
     # -- the exact end state ------------------------------------------------------------
     def assert_exact(self) -> dict[str, int]:
         """Autotask holds exactly the expected records; returns the counts checked."""
-        env = self.sweeper.scope.fn_env
-        entries_total = notes_total = 0
-        for wo, ticket in self.orders:
-            want_entries = {f"[FN:{env}:timelog:{log_id}#{n}]": hours
-                            for log_id, (start, end) in self.logs[wo].items()
-                            for n, hours in enumerate(split_hours(start, end))}
-            entries = [e for e in self.at_fake.records("TimeEntries")
-                       if e.get("ticketID") == ticket]
-            got = Counter(e["internalNotes"] for e in entries)
-            assert [m for m, c in got.items() if c > 1] == [], f"doubled time entries: {got}"
-            assert {e["internalNotes"]: e["hoursWorked"] for e in entries} == want_entries
-            entries_total += len(entries)
-
-            want_notes = set()
-            for message in self.fn.list_messages(wo):
-                want_notes.add(f"[FN:{env}:note:{message.msg_id}]")
-                want_notes.update(f"[FN:{env}:note:{message.msg_id}/{r.msg_id}]"
-                                  for r in message.replies)
-            notes = [n for n in self.at_fake.records("TicketNotes") if n.get("ticketID") == ticket]
-            titles = Counter(n["title"].split(" ", 1)[0] for n in notes)
-            assert [m for m, c in titles.items() if c > 1] == [], f"doubled notes: {titles}"
-            assert set(titles) == want_notes
-            notes_total += len(notes)
-
-            record = self.at_fake.record("Tickets", ticket)
-            assert record is not None
-            assert record["status"] == self.validated.status_values["work_done"]
-        assert len(self.at_fake.records("TimeEntries")) == entries_total
-        assert self.sweeper.dead_letters() == []
-        assert self.open_entries() == 0
-        return {"time_entries": entries_total, "notes": notes_total}
+        return assert_exact(self, self.sweeper, self.orders, self.logs)
 
 
 def _short_sleep(seconds: float) -> None:

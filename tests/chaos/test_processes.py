@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from cluster import Served, split_hours
+from cluster import Served
+from expect import split_hours
 
 from autotask_fn.store import EntryStatus
 
