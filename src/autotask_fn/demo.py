@@ -25,11 +25,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
-import httpx
 
-from autotask_fn.autotask import AutotaskClient
 from autotask_fn.autotask.query import eq
-from autotask_fn.fieldnation import FieldNationClient
 from autotask_fn.fieldnation.webhooks import Events
 from autotask_fn.store import SqliteStore
 from autotask_fn.sync import ConnectorSettings, SyncService
@@ -61,13 +58,8 @@ class Demo:
         self.checks: list[_Check] = []
         self.at_fake = FakeAutotask()
         self.fn_fake = FakeFieldNation()
-        self.at = AutotaskClient(
-            FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
-            zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake))
-        self.fn = FieldNationClient(
-            FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET, FakeFieldNation.USERNAME,
-            FakeFieldNation.PASSWORD, base_url=self.fn_fake.base_url,
-            transport=httpx.WSGITransport(app=self.fn_fake), clock=self.fn_fake.clock.timestamp)
+        self.at = self.at_fake.client()
+        self.fn = self.fn_fake.client()
         self.store = SqliteStore(store_path)
         self.store_path = store_path
         self.settings = _demo_settings(self.at_fake)

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from examples.webhook_service.app import WebhookApp, Worker
 
-from autotask_fn import AutotaskClient, FieldNationClient, SyncService
+from autotask_fn import SyncService
 from autotask_fn.autotask.webhooks import create_ticket_webhook
 from autotask_fn.fieldnation.webhooks import Events
-from autotask_fn.store import SqliteStore
+from autotask_fn.store import EntryStatus, SqliteStore
 from autotask_fn.sync import ConnectorSettings
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.testing import FakeAutotask, FakeFieldNation
@@ -27,14 +27,8 @@ class Host:
     def __init__(self) -> None:
         self.at_fake = FakeAutotask()
         self.fn_fake = FakeFieldNation()
-        at = AutotaskClient(FakeAutotask.USERNAME, FakeAutotask.SECRET,
-                            FakeAutotask.INTEGRATION_CODE, zone_url=self.at_fake.zone_url,
-                            transport=httpx.WSGITransport(app=self.at_fake))
-        fn = FieldNationClient(FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET,
-                               FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD,
-                               base_url=self.fn_fake.base_url,
-                               transport=httpx.WSGITransport(app=self.fn_fake),
-                               clock=self.fn_fake.clock.timestamp)
+        at = self.at_fake.client()
+        fn = self.fn_fake.client()
         inbound = InboundSettings(webhook_secrets=(AT_KEY,),
                                   api_resource_id=self.at_fake.api_resource_id,
                                   type_of_work_id=11,
@@ -103,6 +97,9 @@ def test_webhooks_are_acknowledged_and_the_worker_syncs_both_ways(host: Host) ->
             return [float(e["hoursWorked"]) for e in entries] == [1.0]
 
         assert wait_until(one_hour_logged)
+        store = host.svc.store
+        assert wait_until(lambda: store.count_entries(EntryStatus.PENDING) == 0
+                          and store.count_entries(EntryStatus.LEASED) == 0)
     finally:
         worker.stop()
         worker.join(timeout=5)

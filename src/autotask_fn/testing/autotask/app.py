@@ -7,10 +7,11 @@ import hmac
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import attrs
+import httpx
 
 from autotask_fn._redact import REDACTED
 from autotask_fn.testing._service import (
@@ -37,6 +38,9 @@ from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
 from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
 from autotask_fn.testing.autotask.webhooks import Callout, Dispatcher
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask import AutotaskClient
 
 _SECRET_BODY = re.compile(rb'(?i)("secretkey"\s*:\s*)"(?:[^"\\]|\\.)*"')
 ZONE_FAILED = "Zone information could not be determined"
@@ -170,6 +174,18 @@ class FakeAutotask(FakeService):
         with self._lock:
             out, self._webhooks.outbox = self._webhooks.outbox, []
             return out
+
+    def client(self, **kwargs: Any) -> AutotaskClient:
+        """An :class:`~autotask_fn.autotask.AutotaskClient` talking to this fake in process.
+
+        Credentials, zone URL and an ``httpx.WSGITransport`` are filled in; ``kwargs`` go to
+        the client (``limiter=``, ``sleep=`` ...).
+        """
+        from autotask_fn.autotask import AutotaskClient
+
+        kwargs.setdefault("zone_url", self.zone_url)
+        kwargs.setdefault("transport", httpx.WSGITransport(app=self))
+        return AutotaskClient(self.USERNAME, self.SECRET, self.INTEGRATION_CODE, **kwargs)
 
     def ui_create_ticket(self, *, person_id: int | None = None, **fields: Any) -> int:
         """Create a ticket as a human user in the Autotask UI would (rules and callouts apply)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -35,6 +35,9 @@ from autotask_fn.testing.fieldnation.webhooks import (
     WebhookHub,
     handler_status,
 )
+
+if TYPE_CHECKING:
+    from autotask_fn.fieldnation import FieldNationClient
 
 T = TypeVar("T")
 _HOOK = re.compile(r"/api/v1/webhooks(?:/([\w-]+))?/?\Z")
@@ -283,6 +286,20 @@ class FakeFieldNation(TestHelpers, FakeService):
         return self.fail_next(path, count=count, status=429, method=method,
                               headers={"Retry-After": str(retry_after),
                                        "X-RateLimit-Remaining": "0"})
+
+    def client(self, **kwargs: Any) -> FieldNationClient:
+        """A :class:`~autotask_fn.fieldnation.FieldNationClient` talking to this fake in
+        process, as the API user, on the fake's clock (so token expiry follows it).
+
+        ``kwargs`` go to the client (``sleep=``, ``max_retries=`` ...).
+        """
+        from autotask_fn.fieldnation import FieldNationClient
+
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("transport", httpx.WSGITransport(app=self))
+        kwargs.setdefault("clock", self.clock.timestamp)
+        return FieldNationClient(self.CLIENT_ID, self.CLIENT_SECRET, self.USERNAME,
+                                 self.PASSWORD, **kwargs)
 
     def take_deliveries(self, duplicate: float | int = 0.0, shuffle: bool = False,
                         seed: int | None = None) -> list[Delivery]:
