@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,9 +50,20 @@ def _target_outbound(name: str) -> Target | None:
     return Target("<=", 1)
 
 
-def outbound_table(sizes: Sizes) -> Table:
+def _call_rows(lines: list[str], target: Callable[[str], Target | None],
+               table: Table) -> list[str]:
+    """Fill ``table`` from ``bench/outbound.py``-style lines (a header, rows of name, count,
+    calls, writes, calls per item, a blank line, free notes); return the notes."""
+    blank = lines.index("") if "" in lines else len(lines)
+    for line in lines[1:blank]:  # lines[0] is the header
+        name, count, calls, writes, per = line.rsplit(maxsplit=4)
+        table.rows.append([name.strip(), count, calls, writes, per,
+                           *mark(float(per), target(name))])
+    return [line.strip() for line in lines[blank + 1:] if line.strip()]
+
+
+def outbound_table(sizes: Sizes) -> list[Table]:
     """Autotask calls per synced change, per replayed event and per quiet sweep."""
-    lines = outbound.run(sizes.work_orders)
     table = Table(
         "Outbound: Autotask calls per change",
         f"`python -m bench outbound --work-orders {sizes.work_orders}`: one linked work order, "
@@ -59,16 +71,11 @@ def outbound_table(sizes: Sizes) -> Table:
         "request log (client retries included). Target (issue 4): one call per change in "
         "steady state, none per replayed event or quiet sweep.",
         ["Row", "Changes", "Autotask calls", "Writes", "Calls per change", "Target", "Result"])
-    blank = lines.index("") if "" in lines else len(lines)
-    table.notes += [line.strip() for line in lines[blank + 1:] if line.strip()]
-    for line in lines[1:blank]:  # lines[0] is the header
-        name, changes, calls, writes, per = line.rsplit(maxsplit=4)
-        table.rows.append([name.strip(), changes, calls, writes, per,
-                           *mark(float(per), _target_outbound(name))])
+    table.notes += _call_rows(outbound.run(sizes.work_orders), _target_outbound, table)
     table.notes.append("Rows marked — are a ticket's first note or time entry: they include "
                        "the one marker scan per ticket and kind (and, for time, the ticket read "
                        "for its role), made once.")
-    return table
+    return [table]
 
 
 _INBOUND_TARGETS = {
@@ -99,18 +106,46 @@ def inbound_table(sizes: Sizes) -> Table:
     return table
 
 
-def outbound_files_table(sizes: Sizes) -> Table | None:
-    """The outbound second half's figures (expenses, receipts, files, signatures, memory), if
-    ``bench/outbound_files.py`` exists yet: its ``run()`` lines, shown as they are."""
+def _target_files(name: str) -> Target | None:
+    return None if "first" in name or "scan" in name else Target("<=", 1)
+
+
+_PEAK = re.compile(r"peak memory, file (?P<what>.+?) \((?P<mib>[\d.]+) MiB -> (?P<sent>\w+)\): "
+                   r"(?P<peak>[\d.]+) MiB")
+
+
+def outbound_files_table(sizes: Sizes) -> list[Table]:
+    """Calls per expense, receipt, file and signature, and peak memory syncing big files, from
+    ``bench/outbound_files.py`` (issue 5) once it exists."""
     try:
         module = importlib.import_module("bench.outbound_files")
     except ImportError:
-        return None
-    lines = [str(line) for line in module.run()]
-    table = Table("Outbound files and expenses: calls per item, peak memory",
-                  "`python -m bench outbound_files` (its own output, verbatim):", [])
-    table.intro += "\n\n```text\n" + "\n".join(lines) + "\n```"
-    return table
+        return [Table("Peak memory syncing files", "Not available yet: the outbound files flow "
+                      "(issue 5) has no benchmark (`bench/outbound_files.py`) yet.", [])]
+    calls = Table(
+        "Outbound files and expenses: Autotask calls per record",
+        "`python -m bench outbound_files`: expenses (report items and ticket charges), "
+        "receipts, files and signatures of one linked work order, each synced by "
+        "`sync_work_order`. Target (issue 5): one call per written record in steady state (a "
+        "replace is a delete and a create); rows with a first write or a marker scan carry "
+        "no target (—).",
+        ["Row", "Records", "Autotask calls", "Writes", "Calls per record", "Target", "Result"])
+    memory = Table(
+        "Peak memory syncing files",
+        "From `python -m bench outbound_files`: `tracemalloc` peak during one "
+        "`sync_work_order` of a work order holding one file. The fakes run in the same "
+        "process, so their copies (Field Nation serving the file, Autotask decoding the "
+        "upload) are included.",
+        ["File", "Size (MiB)", "Sent as", "Peak (MiB)", "Peak / size"])
+    for note in _call_rows([str(line) for line in module.run()], _target_files, calls):
+        found = _PEAK.fullmatch(note)
+        if found is None:
+            calls.notes.append(note)
+            continue
+        mib, peak = float(found["mib"]), float(found["peak"])
+        memory.rows.append([found["what"], f"{mib:.1f}", found["sent"], f"{peak:.1f}",
+                            f"{peak / mib:.2f}"])
+    return [calls, memory]
 
 
 def throughput_table(sizes: Sizes) -> Table:
@@ -183,30 +218,31 @@ def store_table(sizes: Sizes) -> Table:
     return table
 
 
-MEMORY_MISSING = Table(
-    "Peak memory syncing files",
-    "Not available yet: the outbound files flow (issue 5) has no benchmark "
-    "(`bench/outbound_files.py`) yet.", [])
+def _listed(collect: Callable[[Sizes], Table]) -> Callable[[Sizes], list[Table]]:
+    return lambda sizes: [collect(sizes)]
 
 
-COLLECTORS: list[Callable[[Sizes], Table | None]] = [
-    outbound_table, inbound_table, outbound_files_table, throughput_table, cpu_table,
-    store_table]
+COLLECTORS: list[tuple[str, Callable[[Sizes], list[Table]]]] = [
+    ("outbound", outbound_table), ("inbound", _listed(inbound_table)),
+    ("outbound_files", outbound_files_table), ("throughput", _listed(throughput_table)),
+    ("overhead: CPU", _listed(cpu_table)), ("overhead: store", _listed(store_table))]
 
 
 def run(sizes: Sizes) -> list[Table]:
-    """Every benchmark, timed, in page order."""
+    """Every benchmark, timed, in page order. A benchmark that raises becomes a failing table
+    (the others still run)."""
     tables: list[Table] = []
-    for collect in COLLECTORS:
+    for name, collect in COLLECTORS:
         started = time.perf_counter()
-        table = collect(sizes)
-        if table is None:
-            continue
-        table.seconds = time.perf_counter() - started
-        tables.append(table)
-        print(f"{table.title}: {table.seconds:.1f} s, {table.failures} failing", flush=True)
-    if not any(t.title.startswith("Outbound files") for t in tables):
-        tables.append(MEMORY_MISSING)
+        try:
+            made = collect(sizes)
+        except Exception as exc:
+            made = [Table(f"{name}: could not run", f"`{type(exc).__name__}: {exc}`",
+                          ["Benchmark", "Result"], [[name, FAIL]])]
+        made[0].seconds = time.perf_counter() - started
+        tables += made
+        print(f"{name}: {made[0].seconds:.1f} s, {sum(t.failures for t in made)} failing",
+              flush=True)
     return tables
 
 
