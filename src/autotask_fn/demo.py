@@ -286,6 +286,8 @@ class Demo:
             self.scenario_field_work(ticket_id, wo_id)
             self.scenario_automation()
             self.print_links()
+        except BrokenPipeError:
+            raise
         except Exception as exc:  # a demo reports failures as a failed step
             self.check(f"demo step raised {type(exc).__name__}: {exc}", False)
         failed = [c for c in self.checks if not c.ok]

@@ -368,3 +368,15 @@ def test_sweep_progress_stays_quiet_when_not_a_terminal(monkeypatch: pytest.Monk
     monkeypatch.setattr(sys, "stderr", err)
     _progress("sweep")(1, 1)
     assert err.getvalue() == ""
+
+
+def test_demo_output_cut_short_by_a_closed_pipe_prints_no_traceback() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "autotask_fn.cli", "demo"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `autotask-fn demo | head -1`
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in stderr
