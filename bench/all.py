@@ -172,10 +172,13 @@ def throughput_table(sizes: Sizes) -> Table:
             r.workload, str(r.threads), r.limiter, str(r.events), f"{r.calls / r.events:.2f}",
             f"{r.rate:.2f}", f"{r.ceiling:.2f}", f"{r.rate / r.ceiling:.0%}", str(r.peak),
             str(r.refusals), "0 errors, all synced", PASS if r.ok else FAIL])
+    runs: dict[tuple[str, str, float], list[str]] = {}  # same calls: one note
     for r in results:
-        table.notes.append(f"{r.workload}, {r.threads} thread(s), {r.limiter}: calls per event "
-                           f"by endpoint {r.calls_by_endpoint()}; the thread limit's ceiling "
-                           f"is {r.limit_ceiling:.2f} events/s.")
+        key = (r.workload, r.calls_by_endpoint(), r.limit_ceiling)
+        runs.setdefault(key, []).append(f"{r.threads} ({r.limiter})")
+    for (work, calls, ceiling), threads in runs.items():
+        table.notes.append(f"{work}, threads {', '.join(threads)}: calls per event by endpoint "
+                           f"{calls}; the thread limit's ceiling is {ceiling:.2f} events/s.")
     if sizes.redis and not any(r.limiter == "RedisLimiter" for r in results):
         table.notes.append("RedisLimiter run skipped: Redis did not answer.")
     return table

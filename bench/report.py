@@ -109,11 +109,18 @@ def machine() -> list[tuple[str, str]]:
         ("Git commit", _git_commit()),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("Platform", platform.platform()),
-        ("CPUs", f"{os.cpu_count()} (shared with other work while measuring)"),
+        ("CPUs", f"{os.cpu_count()} (load average {_load()} when the page was written)"),
         ("Packages", versions),
         ("PostgreSQL server", _postgres_version()),
         ("Redis server", _redis_version()),
     ]
+
+
+def _load() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "unknown"
 
 
 def _version(name: str) -> str:
