@@ -62,7 +62,7 @@ def _call_rows(lines: list[str], target: Callable[[str], Target | None],
     return [line.strip() for line in lines[blank + 1:] if line.strip()]
 
 
-def outbound_table(sizes: Sizes) -> list[Table]:
+def outbound_table(sizes: Sizes) -> Table:
     """Autotask calls per synced change, per replayed event and per quiet sweep."""
     table = Table(
         "Outbound: Autotask calls per change",
@@ -75,7 +75,7 @@ def outbound_table(sizes: Sizes) -> list[Table]:
     table.notes.append("Rows marked — are a ticket's first note or time entry: they include "
                        "the one marker scan per ticket and kind (and, for time, the ticket read "
                        "for its role), made once.")
-    return [table]
+    return table
 
 
 _INBOUND_TARGETS = {
@@ -226,7 +226,7 @@ def _listed(collect: Callable[[Sizes], Table]) -> Callable[[Sizes], list[Table]]
 
 
 COLLECTORS: list[tuple[str, Callable[[Sizes], list[Table]]]] = [
-    ("outbound", outbound_table), ("inbound", _listed(inbound_table)),
+    ("outbound", _listed(outbound_table)), ("inbound", _listed(inbound_table)),
     ("outbound_files", outbound_files_table), ("throughput", _listed(throughput_table)),
     ("overhead: CPU", _listed(cpu_table)), ("overhead: store", _listed(store_table))]
 
