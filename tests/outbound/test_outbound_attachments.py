@@ -151,3 +151,19 @@ def test_the_byte_budget_defers_uploads_and_never_dead_letters_them() -> None:
     assert sorted(a["title"].rsplit(" ", 1)[1] for a in attachments(world, ticket)) == [
         "photo0.jpg", "photo1.jpg", "photo2.jpg"]
     assert world.store.count_entries(EntryStatus.DEAD) == 0
+
+
+def test_a_work_order_linked_to_a_project_task_gets_no_ticket_records(
+        world: OutboundWorld) -> None:
+    wo = world.fn_fake.create_work_order()
+    world.fn_fake.assign(wo)
+    snapshot = world.svc.mapper.snapshot(world.fn.get_work_order(wo))
+    world.store.save_link(Link(scope=world.svc.scope, kind="wo", fn_id=str(wo),
+                               at_entity="Tasks", at_id=world.at_fake.seed.task_id,
+                               work_order_id=wo, data={"snapshot": snapshot}))
+    world.fn_fake.add_expense(wo, "5.00", "Tolls", receipt=PNG)
+    world.fn_fake.upload_file(wo, "photo.jpg", b"jpeg")
+    world.at_fake.reset_requests()
+    world.sync(wo)
+    assert world.at_fake.count_requests("POST") == world.at_fake.count_requests(
+        "POST", "/query")  # nothing written: tasks take no ticket attachments or charges

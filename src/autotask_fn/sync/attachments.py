@@ -39,7 +39,7 @@ from autotask_fn.mapping.attachments import AttachmentMapper, Mode, StreamEncode
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link
 from autotask_fn.sync.errors import SyncError, SyncInputError
-from autotask_fn.sync.expenses import expense_settings, expenses_of
+from autotask_fn.sync.expenses import expense_settings, expenses_of, on_ticket
 from autotask_fn.sync.outbound_settings import AttachmentSettings, settings_part
 from autotask_fn.sync.reconcile import RecordReconciler, WorkOrderContext, content_hash
 from autotask_fn.sync.reports import Action, Change
@@ -159,8 +159,9 @@ class AttachmentReconciler(RecordReconciler):
         return out
 
     def reconcile(self, ctx: WorkOrderContext) -> None:
-        """Create, replace and delete this kind's attachments (when enabled)."""
-        if self.enabled(ctx):
+        """Create, replace and delete this kind's attachments (when enabled and the work
+        order has a ticket)."""
+        if self.enabled(ctx) and on_ticket(ctx):
             super().reconcile(ctx)
 
     def matches(self, row: Any, rec: MappedRecord) -> bool:

@@ -42,6 +42,7 @@ __all__ = [
     "ReportFinder",
     "expense_settings",
     "expenses_of",
+    "on_ticket",
 ]
 
 #: Link kind of an ExpenseReport (one per submitter resource and week ending).
@@ -62,6 +63,12 @@ def expenses_of(ctx: WorkOrderContext) -> list[Expense]:
         ctx.cache["expenses"] = ctx.service.fieldnation.list_expenses(ctx.work_order_id)
     found: list[Expense] = ctx.cache["expenses"]
     return found
+
+
+def on_ticket(ctx: WorkOrderContext) -> bool:
+    """True when the work order is linked to a ticket (not a project task imported inbound,
+    whose expenses and files these reconcilers cannot place)."""
+    return ctx.link.at_entity == "Tickets"
 
 
 def _today(ctx: WorkOrderContext) -> date:
@@ -168,9 +175,9 @@ class ExpenseItemReconciler(RecordReconciler):
         self.reports = ReportFinder(self.mapper)
 
     def active(self, ctx: WorkOrderContext) -> bool:
-        """True when expenses go to expense reports."""
+        """True when expenses go to expense reports (and the work order has a ticket)."""
         settings, _ = expense_settings(ctx)
-        return settings.enabled and settings.destination == "expense_report"
+        return settings.enabled and settings.destination == "expense_report" and on_ticket(ctx)
 
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """The item description carries the marker."""
@@ -275,9 +282,9 @@ class ChargeReconciler(RecordReconciler):
         self.files = files or AttachmentMapper()
 
     def active(self, ctx: WorkOrderContext) -> bool:
-        """True when expenses go to ticket charges."""
+        """True when expenses go to ticket charges (and the work order has a ticket)."""
         settings, _ = expense_settings(ctx)
-        return settings.enabled and settings.destination == "ticket_charge"
+        return settings.enabled and settings.destination == "ticket_charge" and on_ticket(ctx)
 
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """The charge notes carry the marker."""
