@@ -1,6 +1,6 @@
 """Throughput under injected latency and Autotask's thread limit.
 
-    python -m bench throughput [--events 60] [--visits 30] [--latency 0.1]
+    python -m bench throughput [--events 60] [--visits 60] [--latency 0.1]
                                [--threads 1 4 16] [--redis-url URL] [--no-redis]
 
 FakeAutotask answers every request after ``--latency`` seconds and refuses a fourth request in
@@ -180,7 +180,7 @@ def run(events: int = 60, latency: float = 0.1, threads: tuple[int, ...] = (1, 4
         redis_url: str | None = REDIS_URL, visits: int | None = None) -> list[Result]:
     """Every configuration: the "note" workload at each thread count on a LocalLimiter, then
     at the most threads on a RedisLimiter (when ``redis_url`` is given and answers); then the
-    "visit" workload (``visits`` events, default ``events // 2``) at the fewest and the most
+    "visit" workload (``visits`` events, default ``events``) at the fewest and the most
     threads."""
     results = [run_one(n, events, latency, LocalLimiter(3), "LocalLimiter") for n in threads]
     shared = redis_limiter(redis_url) if redis_url else None
@@ -189,7 +189,7 @@ def run(events: int = 60, latency: float = 0.1, threads: tuple[int, ...] = (1, 4
             results.append(run_one(max(threads), events, latency, shared, "RedisLimiter"))
         finally:
             shared.close()
-    visits = max(1, events // 2) if visits is None else visits
+    visits = events if visits is None else visits
     results += [run_one(n, visits, latency, LocalLimiter(3), "LocalLimiter", "visit")
                 for n in sorted({min(threads), max(threads)})]
     return results
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=60)
-    parser.add_argument("--visits", type=int, default=None, help="default: events / 2")
+    parser.add_argument("--visits", type=int, default=None, help="default: --events")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--redis-url", default=REDIS_URL)
