@@ -50,7 +50,7 @@ def call_rows() -> list[tuple[str, int, int, int]]:
     rig = _rig()
     wo, _ = rig.linked_work_order(title="Bench expenses")
     fn = rig.fn_fake
-    measure(rig, wo, "first expense item (resource, report lookup+create, scan)", 2,
+    measure(rig, wo, "first expense item (company, resource, report, scan)", 2,
             lambda: fn.add_expense(wo, "10.00", "Cable"))
     expense = measure(rig, wo, "expense item", 1, lambda: fn.add_expense(wo, "4.20", "Tape"))
     measure(rig, wo, "receipt added (item haveReceipt + attachment, scan)", 2,

@@ -170,3 +170,14 @@ def test_a_new_expense_for_a_submitted_weeks_report_is_reported_diverged(
     link = world.store.get_link(world.svc.scope, "expense", str(late))
     assert link is not None
     assert link.state == LinkState.DIVERGED
+
+
+def test_items_are_billed_to_the_tickets_company_read_once(world: OutboundWorld) -> None:
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.add_expense(wo, "5.00", "Tolls")
+    world.sync(wo)
+    assert items(world, ticket)[0]["companyID"] == world.at_fake.seed.company_id
+    world.at_fake.reset_requests()
+    world.fn_fake.add_expense(wo, "6.00", "Tolls")
+    world.sync(wo)
+    assert world.at_fake.count_requests("GET") == 0

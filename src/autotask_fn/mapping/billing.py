@@ -105,8 +105,9 @@ class BillingMapper:
     def expense_item(self, expense: Expense, marker: Marker, *, report_id: int, ticket_id: int,
                      day: date, category: int, billable: bool, reimbursable: bool,
                      have_receipt: bool, payment_type: int | None = None,
-                     zeroed: bool = False) -> MappedRecord:
-        """One expense as an ExpenseItem (``zeroed``: a disapproved expense, amount 0)."""
+                     company_id: int | None = None, zeroed: bool = False) -> MappedRecord:
+        """One expense as an ExpenseItem (``zeroed``: a disapproved expense, amount 0); billed
+        to the ticket's company (``company_id``)."""
         text = self.label(expense)
         fields: dict[str, Any] = {
             "expenseReportID": report_id, "ticketID": ticket_id,
@@ -119,6 +120,8 @@ class BillingMapper:
         }
         if payment_type is not None:
             fields["paymentType"] = payment_type
+        if company_id:
+            fields["companyID"] = company_id
         return MappedRecord(str(expense.id), fields)
 
     def charge(self, expense: Expense, marker: Marker, *, ticket_id: int, day: date,

@@ -235,7 +235,19 @@ class ExpenseItemReconciler(RecordReconciler):
                                           int(resolved.get("default_category") or 0)),
             billable=settings.billable, reimbursable=settings.reimbursable,
             have_receipt=self.files.receipt(expense) is not None,
-            payment_type=resolved.get("payment_type"), zeroed=zeroed)
+            payment_type=resolved.get("payment_type"), company_id=self.company_id(ctx),
+            zeroed=zeroed)
+
+    def company_id(self, ctx: WorkOrderContext) -> int | None:
+        """The ticket's company, which items are billed to (read once, kept in the link)."""
+        cached = ctx.data.get("ticket_company_id")
+        if cached is None:
+            ticket = ctx.ticket()
+            if ticket is None:
+                ctx.ensure_ticket()
+            cached = int((ticket or {}).get("companyID") or 0)
+            ctx.data["ticket_company_id"] = cached
+        return int(cached) or None
 
     def create(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str) -> None:
         """Create the item; a report that was submitted meanwhile turns the link diverged."""

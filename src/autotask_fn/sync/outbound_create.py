@@ -153,6 +153,7 @@ class OutboundCreateLinker(WorkOrderLinker):
             ticket_id = self._create(service, "Tickets", fields, work_order.id)
             ticket = fields
         data["ticket_role_id"] = ticket.get("assignedResourceRoleID") or 0
+        data["ticket_company_id"] = company_id
         if part.service_object == "ServiceCall":
             data["service_call_id"] = self.service_call(
                 service, work_order, marker, ticket_id, company_id,
