@@ -32,6 +32,7 @@ __all__ = [
     "ExpenseSettings",
     "OutboundCreateSettings",
     "cross_faults",
+    "settings_part",
 ]
 
 #: Files up to this many raw bytes are embedded (about 6 MiB once base64-encoded).
@@ -382,26 +383,21 @@ def cross_faults(settings: Any) -> list[SettingsFault]:
     return faults
 
 
-_FALLBACK: dict[tuple[int, str], tuple[Any, Mapping[str, Any]]] = {}
-
-
 def settings_part(validated: Any, name: str, cls: type[Any], at_client: Any = None
                   ) -> tuple[Any, Mapping[str, Any]]:
     """The settings part ``name`` of validated settings and its resolved values.
 
-    When ``ConnectorSettings`` has no such field (an older host), the defaults of ``cls`` are
-    resolved once against ``at_client``; a fault there raises ``SettingsError``.
+    Settings validated without that part (a ``ConnectorSettings`` subclass that dropped it)
+    get the part's defaults, resolved against ``at_client`` on every call; a fault there
+    raises ``SettingsError``.
     """
     part = getattr(validated.settings, name, None)
     if isinstance(part, cls):
         return part, validated.parts.get(name, {})
-    key = (id(validated), name)
-    if key not in _FALLBACK:
-        from autotask_fn.sync.errors import SettingsError
+    from autotask_fn.sync.errors import SettingsError
 
-        part = cls()
-        faults, resolved = part.resolve(at_client, name)
-        if faults:
-            raise SettingsError(faults)
-        _FALLBACK[key] = (part, resolved)
-    return _FALLBACK[key]
+    part = cls()
+    faults, resolved = part.resolve(at_client, name)
+    if faults:
+        raise SettingsError(faults)
+    return part, resolved
