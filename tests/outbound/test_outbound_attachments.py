@@ -41,7 +41,9 @@ def test_a_replaced_file_is_deleted_and_created_again(world: OutboundWorld) -> N
     stored_file(world, file_id).content = b"new and longer"
     world.fn_fake.state.touch(world.fn_fake.state.raw_work_order(wo))
     world.at_fake.reset_requests()
-    world.sync(wo)
+    report = world.sync(wo)
+    assert [(c.action, c.at_id) for c in report.changes] == [
+        (Action.DELETED, old["id"]), (Action.CREATED, attachments(world, ticket)[0]["id"])]
     [new] = attachments(world, ticket)
     assert new["id"] != old["id"]
     assert new["fileSize"] == len(b"new and longer")

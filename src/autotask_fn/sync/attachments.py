@@ -212,12 +212,12 @@ class AttachmentReconciler(RecordReconciler):
                 return
         if not self._remove(ctx, link):
             return
+        ctx.record(Change(self.kind, rec.fn_id, Action.DELETED, link.at_entity, link.at_id,
+                          detail="replaced: attachments cannot be updated"))
         if fields is None:
             self._create_note(ctx, rec, digest)
         else:
             self._upload(ctx, MappedRecord(rec.fn_id, fields), digest)
-        ctx.record(Change(self.kind, rec.fn_id, Action.UPDATED, self.at_entity, link.at_id,
-                          detail="replaced (attachments cannot be updated)"))
 
     def delete(self, ctx: WorkOrderContext, link: Link) -> None:
         """Delete the attachment of a removed or denied file (a note stays: notes cannot be
