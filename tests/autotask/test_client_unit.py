@@ -246,3 +246,39 @@ def test_attachment_uploads_wait_for_the_byte_budget(make_client, sleeps) -> Non
     client.create("TicketAttachments", {"parentID": 1, "data": data})
     assert Budget.asked == [1000, 1000]
     assert sleeps == [42.0]
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        (lambda c: c.create("Tickets", {"title": "t"}), {"itemId": "abc"}),
+        (lambda c: c.create("Tickets", {"title": "t"}), {"itemId": {}}),
+        (lambda c: c.update("Tickets", {"id": 1, "title": "t"}), {"itemId": [1]}),
+        (lambda c: c.count("Tickets"), {"queryCount": "many"}),
+        (lambda c: c.count("Tickets"), [1]),
+        (lambda c: c.count("Tickets"), None),
+        (lambda c: list(c.query("Tickets")), {"items": [1], "pageDetails": {}}),
+        (lambda c: list(c.query("Tickets")), {"items": {"a": 1}, "pageDetails": {}}),
+        (lambda c: list(c.query("Tickets")), {"items": [], "pageDetails": "x"}),
+        (lambda c: list(c.query("Tickets")), [{"id": 1}]),
+        (lambda c: c.threshold(), {"externalRequestThreshold": "lots"}),
+        (lambda c: c.threshold(), [1]),
+        (lambda c: c.fields("Tickets"), {"fields": [1]}),
+        (lambda c: c.fields("Tickets"), {"fields": "x"}),
+        (lambda c: c.udfs("Tickets"), [1]),
+        (lambda c: c.entity_information("Tickets"), {"info": "x"}),
+        (lambda c: c.entity_information("Tickets"), [1]),
+    ],
+)
+def test_a_malformed_answer_is_a_typed_error(make_client, call, body) -> None:
+    """A body of the wrong shape raises AutotaskError, never TypeError/ValueError/KeyError."""
+    from autotask_fn.autotask import AutotaskError
+    from autotask_fn.autotask.client import clear_metadata_cache
+
+    clear_metadata_cache()
+    client, _ = make_client(lambda request: reply(body))
+    with pytest.raises(AutotaskError) as info:
+        call(client)
+    assert type(info.value) is AutotaskError
+    assert "unexpected shape" in str(info.value) or "itemId" in str(info.value)
+    clear_metadata_cache()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -70,6 +71,24 @@ def clear_metadata_cache() -> None:
     _METADATA_CACHE.clear()
 
 
+@contextlib.contextmanager
+def _reading(entity: str, method: str) -> Iterator[None]:
+    """Turn a malformed answer body (wrong JSON shape or types) into a typed AutotaskError.
+
+    Only the reading of a body runs inside: argument checks made before a request keep their
+    own exceptions.
+    """
+    try:
+        yield
+    except AutotaskError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        raise AutotaskError(
+            f"Autotask answered {method} {entity} with a body of an unexpected shape "
+            f"({type(exc).__name__})", entity=entity, method=method,
+        ) from None
+
+
 def _item_id(body: Any, entity: str, method: str) -> int:
     value = _get(body, "itemId") if isinstance(body, dict) else None
     if value is None:
@@ -77,7 +96,10 @@ def _item_id(body: Any, entity: str, method: str) -> int:
             f"Autotask answered {method} {entity} without an itemId", entity=entity,
             method=method,
         )
-    return int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = "not an id"
+    with _reading(entity, method):
+        return int(value)
 
 
 class AutotaskClient:
@@ -354,11 +376,18 @@ class AutotaskClient:
         page = self._send("POST", f"{entity}/query", entity=entity, json=body, idempotent=True)
         visited: set[str] = set()
         base = urlsplit(self.base_url)
+        method = "POST"
         while True:
-            items = _get(page, "items") if isinstance(page, dict) else None
-            yield from (dict(i) for i in (items or ()))
-            details = _get(page, "pageDetails") or {}
-            next_url = _get(details, "nextPageUrl")
+            with _reading(entity, method):
+                if not isinstance(page, dict):
+                    raise TypeError("a query page is not a JSON object")
+                items = _get(page, "items") or []
+                details = _get(page, "pageDetails") or {}
+                if not isinstance(items, list) or not isinstance(details, dict):
+                    raise TypeError("items/pageDetails of the wrong type")
+                records = [dict(i) for i in items]  # TypeError/ValueError for non-objects
+                next_url = _get(details, "nextPageUrl")
+            yield from records
             if not next_url:
                 return
             target = urlsplit(str(next_url))
@@ -374,6 +403,7 @@ class AutotaskClient:
                     entity=entity, method="GET", url=str(next_url),
                 )
             visited.add(str(next_url))
+            method = "GET"
             page = self._send("GET", f"{entity}/query", entity=entity, url=str(next_url))
 
     def count(self, entity: str, filter: Filter | Sequence[Filter] | None = None) -> int:
@@ -387,7 +417,13 @@ class AutotaskClient:
                 "POST", f"{route.entity}/query/count", entity=route.entity,
                 json={"filter": [f.to_api() for f in batch]}, idempotent=True,
             )
-            total += int(_get(body, "queryCount", 0) or 0)
+            with _reading(route.entity, "POST"):
+                if not isinstance(body, dict):
+                    raise TypeError("a count answer is not a JSON object")
+                value = _get(body, "queryCount", 0) or 0
+                if isinstance(value, bool) or not isinstance(value, int | str):
+                    raise TypeError("queryCount is not a number")
+                total += int(value)
         return total
 
     # -- metadata -------------------------------------------------------------------------
@@ -401,7 +437,8 @@ class AutotaskClient:
 
         def load() -> EntityInfo:
             body = self._send("GET", f"{route.entity}/entityInformation", entity=route.entity)
-            return EntityInfo.from_api(_get(body, "info") or {})
+            with _reading(route.entity, "GET"):
+                return EntityInfo.from_api(_object(body, "info"))
 
         info: EntityInfo = self._metadata(route.entity, "info", load)
         return info
@@ -414,7 +451,8 @@ class AutotaskClient:
             body = self._send(
                 "GET", f"{route.entity}/entityInformation/fields", entity=route.entity
             )
-            return tuple(FieldInfo.from_api(f) for f in _get(body, "fields") or ())
+            with _reading(route.entity, "GET"):
+                return tuple(FieldInfo.from_api(f) for f in _objects(body, "fields"))
 
         return list(self._metadata(route.entity, "fields", load))
 
@@ -427,7 +465,8 @@ class AutotaskClient:
                 "GET", f"{route.entity}/entityInformation/userDefinedFields",
                 entity=route.entity,
             )
-            return tuple(FieldInfo.from_api(f, udf=True) for f in _get(body, "fields") or ())
+            with _reading(route.entity, "GET"):
+                return tuple(FieldInfo.from_api(f, udf=True) for f in _objects(body, "fields"))
 
         return list(self._metadata(route.entity, "udfs", load))
 
@@ -455,7 +494,10 @@ class AutotaskClient:
             "GET", self._url("ThresholdInformation"), entity="ThresholdInformation",
             endpoint="ThresholdInformation",
         )
-        info = ThresholdInfo.from_api(body or {})
+        with _reading("ThresholdInformation", "GET"):
+            if body is not None and not isinstance(body, dict):
+                raise TypeError("ThresholdInformation is not a JSON object")
+            info = ThresholdInfo.from_api(body or {})
         self._limiter.observe_threshold(info)
         return info
 
@@ -483,6 +525,26 @@ class AutotaskClient:
     def update_model(self, model: M) -> int:
         """PATCH the fields set on ``model`` (its ``id`` must be set)."""
         return self.update(model.ENTITY, model.to_api())
+
+
+def _object(body: Any, key: str) -> Mapping[str, Any]:
+    """``body[key]`` as a JSON object (``{}`` when absent); TypeError for another shape."""
+    if not isinstance(body, dict):
+        raise TypeError("the answer is not a JSON object")
+    value = _get(body, key) or {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} is not a JSON object")
+    return value
+
+
+def _objects(body: Any, key: str) -> list[Mapping[str, Any]]:
+    """``body[key]`` as a list of JSON objects (``[]`` when absent); TypeError otherwise."""
+    if not isinstance(body, dict):
+        raise TypeError("the answer is not a JSON object")
+    value = _get(body, key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(f"{key} is not a list of JSON objects")
+    return value
 
 
 def _with_slash(url: str) -> str:
