@@ -29,8 +29,9 @@ __all__ = ["Limiter", "LocalLimiter", "NoLimiter"]
 class Limiter(Protocol):
     """What the client asks before and around each request.
 
-    * ``slot(endpoint)``: a context manager held while one request to ``endpoint`` (the first
-      path segment, e.g. ``"Tickets"``) is in flight; it blocks while N are already in flight.
+    * ``slot(endpoint)``: a context manager held while one request to ``endpoint`` (the entity
+      addressed, e.g. ``"TicketNotes"`` for ``Tickets/1/Notes``) is in flight; it blocks while
+      N are already in flight.
     * ``attachment_budget(nbytes)``: 0.0 when ``nbytes`` may be uploaded now (and records them),
       otherwise the seconds to wait before asking again (nothing recorded).
     * ``observe_threshold(info)``: the client reports each ``ThresholdInformation`` it reads.
