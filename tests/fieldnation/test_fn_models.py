@@ -183,3 +183,28 @@ def test_arbitrary_json_reads_or_raises_value_error_only(value: object, cls: typ
     except ValueError:
         return
     assert isinstance(model, cls)
+
+
+@pytest.mark.parametrize("value", ["²", "--1", "-", "1²", "١٢x"])
+def test_to_int_never_raises_on_digit_like_text(value: str) -> None:
+    from autotask_fn.fieldnation.models import to_int
+
+    assert to_int(value) is None
+
+
+def test_to_int_reads_negative_and_unicode_decimal_ids() -> None:
+    from autotask_fn.fieldnation.models import to_int
+
+    assert (to_int("-12"), to_int(" 7 "), to_int("١٢")) == (-12, 7, 12)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00",
+                                   {"utc": "0001-01-01T00:30:00+01:00"},
+                                   datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=3)))])
+def test_dates_at_the_ends_of_the_calendar_are_unreadable_not_overflow(value: object) -> None:
+    assert parse_fn_datetime(value) is None
+
+
+def test_a_time_log_with_an_out_of_range_date_still_reads() -> None:
+    log = structure({"id": "²", "in": {"utc": "0001-01-01T00:00:00+05:00"}}, TimeLog)
+    assert (log.id, log.start) == (None, None)

@@ -56,7 +56,10 @@ def parse_fn_datetime(obj: object) -> datetime | None:
     if obj is None or isinstance(obj, bool):
         return None
     if isinstance(obj, datetime):
-        return obj.astimezone(UTC) if obj.tzinfo else obj.replace(tzinfo=UTC)
+        try:
+            return obj.astimezone(UTC) if obj.tzinfo else obj.replace(tzinfo=UTC)
+        except OverflowError:
+            return None
     if isinstance(obj, int | float):
         try:
             return datetime.fromtimestamp(float(obj), UTC)
@@ -80,9 +83,10 @@ def parse_fn_datetime(obj: object) -> datetime | None:
         pass
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # astimezone overflows at the ends of the calendar (0001-01-01T00:00+05:00)
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- value helpers
@@ -96,7 +100,8 @@ def to_int(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().removeprefix("-").isdecimal():
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (ValueError)
         return int(value.strip())
     return None
 
