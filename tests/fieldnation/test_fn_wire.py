@@ -79,3 +79,18 @@ def test_a_caller_owned_http_client_is_used_and_left_open() -> None:
     assert not http.is_closed
     assert stub.api_requests()[0].url.host == "api.fieldnation.com"
     http.close()
+
+
+@pytest.mark.parametrize("link", ["http://api-sandbox.fndev.net/files/abc/report.pdf",
+                                  "https://api-sandbox.fndev.net:8443/files/abc/report.pdf"])
+def test_links_to_the_api_host_over_another_scheme_or_port_never_receive_the_token(
+        link: str) -> None:
+    stub = StubFN(lambda r: httpx.Response(200, content=b"file-bytes"))
+    fn = make_client(stub)
+    assert fn.download(link) == b"file-bytes"
+    with fn.stream(link) as chunks:
+        assert b"".join(chunks) == b"file-bytes"
+    for request in stub.api_requests():
+        assert "access_token" not in request.url.params
+        assert "authorization" not in request.headers
+    assert not stub.token_requests

@@ -160,8 +160,13 @@ class HttpCore:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def is_api_url(self, url: str) -> bool:
-        """Whether ``url`` points at our API host (only then may the token travel with it)."""
-        return httpx.URL(url).host == httpx.URL(self.base_url).host
+        """Whether ``url`` points at our API origin (only then may the token travel with it).
+
+        Scheme and port count too: the same host over plain ``http://`` would carry the token
+        in clear text.
+        """
+        target, base = httpx.URL(url), httpx.URL(self.base_url)
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
     # ------------------------------------------------------------------ requests
 
