@@ -94,3 +94,11 @@ def test_links_to_the_api_host_over_another_scheme_or_port_never_receive_the_tok
         assert "access_token" not in request.url.params
         assert "authorization" not in request.headers
     assert not stub.token_requests
+
+
+def test_an_upload_answer_whose_file_is_not_an_object_is_still_read() -> None:
+    stub = StubFN(lambda r: httpx.Response(200, json={"results": [
+        {"id": 4, "file": "odd.txt"}, {"id": 5, "name": "a.txt", "file": None},
+        {"id": 6, "file": {"name": "a.txt"}}]}))
+    att = make_client(stub).upload_file(1, 2, "a.txt", b"x")
+    assert (att.id, att.folder_id) == (6, 2)

@@ -74,6 +74,12 @@ def to_wire(value: Any) -> Any:
     return value
 
 
+def _file_name(item: Mapping[str, Any]) -> Any:
+    """The name of a file object (``file.name``, else ``name``), whatever ``file`` holds."""
+    inner = item.get("file")
+    return inner.get("name", item.get("name")) if isinstance(inner, Mapping) else item.get("name")
+
+
 class FieldNationClient:
     """Typed client of the Field Nation REST v2 API (buyer side).
 
@@ -485,7 +491,7 @@ class FieldNationClient:
         body = self._call("POST", path, files={"file": (name, content)}, data=data)
         if isinstance(body, Mapping) and "id" not in body:
             files = results(body) or results(body.get("files"))
-            named = [f for f in files if (f.get("file") or {}).get("name", f.get("name")) == name]
+            named = [f for f in files if _file_name(f) == name]
             if named:
                 body = max(named, key=lambda f: to_int(f.get("id")) or 0)
         att = self._read(body, Attachment, "POST", path)
