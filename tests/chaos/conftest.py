@@ -11,6 +11,7 @@ import pytest
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "sync"))  # world.py (the in-process sync world)
+sys.path.insert(0, str(HERE.parent / "inbound"))  # inbound_world.py
 sys.path.insert(0, str(HERE.parents[1]))  # the repository root, for bench/
 pytest.register_assert_rewrite("cluster", "expect", "stores")
 
