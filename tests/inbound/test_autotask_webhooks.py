@@ -76,6 +76,26 @@ def test_parse_callout_rejects_garbage() -> None:
             parse_callout(body)
 
 
+@pytest.mark.parametrize("body", [
+    b'{"Action":"Update","Id":1e999}',      # json reads Infinity: int() raised OverflowError
+    b"[" * 100_000,                          # json raised RecursionError
+    b'{"Action":"Update","Id":501.7}',       # int() truncated it to ticket 501
+    b'{"Action":"Update","Id":true}',        # int(True) made it ticket 1
+    b'{"Action":"Update","Id":-4}',
+    b'{"Action":"Update","Id":501,"SequenceNumber":NaN}',
+])
+def test_parse_callout_refuses_odd_numbers_with_its_typed_error_only(body: bytes) -> None:
+    with pytest.raises(WebhookPayloadError):
+        parse_callout(body)
+
+
+def test_callout_bodies_given_as_text_are_read_and_verified_like_bytes() -> None:
+    text = BODY.decode()
+    CalloutVerifier(KEY).verify(text, {"X-Hook-Signature": sign(BODY, KEY)})  # type: ignore[arg-type]
+    assert parse_callout(text).entity_id == 501  # type: ignore[arg-type]
+    assert parse_callout(b'{"Action":"Update","Id":"501","SequenceNumber":17.0}').entity_id == 501
+
+
 class RecordingClient:
     def __init__(self) -> None:
         self.created: list[tuple[str, dict[str, Any], int | None]] = []

@@ -83,10 +83,11 @@ class CalloutVerifier:
                 "no Autotask webhook secret key configured (InboundSettings.webhook_secrets)"
             )
         given_bytes = given.strip().encode("utf-8")
+        data = _body_bytes(body)
         ok = False
         for key in self._keys:
             # Compare against every key (no early exit) so timing says nothing about which.
-            ok |= hmac.compare_digest(sign(body, key).encode("ascii"), given_bytes)
+            ok |= hmac.compare_digest(sign(data, key).encode("ascii"), given_bytes)
         if not ok:
             raise WebhookSignatureError("Autotask callout signature does not match the body")
 
@@ -127,17 +128,34 @@ def _get(data: Mapping[str, Any], name: str) -> Any:
 def _opt_int(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
-    try:
+    # Whole numbers only: True, 1.7, Infinity (json.loads reads 1e999 as inf) or "1_0" are not
+    # ids; int() would turn them into 1, 1, OverflowError and 10.
+    if isinstance(value, float) and value.is_integer():
         return int(value)
-    except (TypeError, ValueError):
-        raise WebhookPayloadError(f"callout field {name} is not an integer") from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if text.removeprefix("-").isdecimal():
+        return int(text)
+    raise WebhookPayloadError(f"callout field {name} is not an integer")
+
+
+def _body_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    raise WebhookPayloadError("the callout body must be the raw request bytes")
 
 
 def parse_callout(body: bytes) -> Callout:
-    """Parse a callout body (verify it first). Keys are matched case-insensitively."""
+    """Parse a callout body (verify it first). Keys are matched case-insensitively.
+
+    Raises :class:`WebhookPayloadError` (and nothing else) when the body cannot be read.
+    """
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(_body_bytes(body).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise WebhookPayloadError("Autotask callout body is not JSON") from None
     if not isinstance(data, dict):
         raise WebhookPayloadError("Autotask callout body is not a JSON object")
@@ -145,6 +163,8 @@ def parse_callout(body: bytes) -> Callout:
     entity_id = _opt_int(_get(data, "Id"), "Id")
     if not action or entity_id is None:
         raise WebhookPayloadError("Autotask callout lacks Action or Id")
+    if entity_id <= 0:
+        raise WebhookPayloadError("callout field Id is not a positive integer")
     fields = _get(data, "Fields")
     return Callout(
         action=str(action),
