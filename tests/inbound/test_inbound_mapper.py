@@ -117,6 +117,26 @@ def test_location_falls_back_to_the_company_address() -> None:
     assert loc["country"] == "CA"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2018-01-23T10:00:00.1234567+02:00", datetime(2018, 1, 23, 8, 0, 0, 123456, tzinfo=UTC)),
+    ("2018-01-23T10:00:00.00+00:00", datetime(2018, 1, 23, 10, tzinfo=UTC)),
+    ("2026-01-20T08:55:58.5-06:00", datetime(2026, 1, 20, 14, 55, 58, 500000, tzinfo=UTC)),
+    ("2018-01-23T10:00:00.5z", datetime(2018, 1, 23, 10, 0, 0, 500000, tzinfo=UTC)),
+])
+def test_an_offset_after_a_fraction_is_honoured_not_cut_off(text: str,
+                                                            expected: datetime) -> None:
+    assert parse_autotask_datetime(text) == expected
+
+
+@pytest.mark.parametrize("due", ["next tuesday", "0001-01-01T00:00:00+05:00", "2026-13-01"])
+def test_an_unreadable_due_date_is_a_typed_error_naming_the_field(due: str) -> None:
+    from autotask_fn.mapping.inbound import InboundMappingError
+
+    with pytest.raises(InboundMappingError) as info:
+        InboundMapper().parts(record(ticket=ticket(dueDateTime=due)))
+    assert (info.value.field, info.value.entity) == ("dueDateTime", "Tickets")
+
+
 def test_company_without_address_is_a_typed_error_naming_the_field() -> None:
     company = {"id": 7, "companyName": "Nowhere Inc", "address1": ""}
     with pytest.raises(MissingAddressError) as info:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -81,16 +82,37 @@ class InboundRecord:
     """UDF picklists: UDF name -> value -> label (a UDF that is a picklist stores its value)."""
 
 
+#: Date-time text split into the part before the fraction, the fraction and the zone.
+_AT_DATETIME = re.compile(r"(?P<head>.*?)(?:\.(?P<frac>\d+))?(?P<zone>[Zz]|[+-]\d\d(?::?\d\d)?)?")
+
+
 def parse_autotask_datetime(value: str) -> datetime:
-    """Parse an Autotask UTC datetime (``2018-01-23T10:00:00.00Z``, any fraction) as aware."""
-    text = value.strip().rstrip("Zz")
-    if "." in text:
-        head, frac = text.split(".", 1)
-        text = f"{head}.{(frac + '000000')[:6]}"
+    """Parse an Autotask UTC datetime (``2018-01-23T10:00:00.00Z``, any fraction) as aware.
+
+    A text without a zone is UTC (as Autotask documents); an explicit offset is honoured,
+    also after a fraction of any length. Raises ``ValueError`` when it is not a date-time.
+    """
+    found = _AT_DATETIME.fullmatch(value.strip())
+    if found is None:  # pragma: no cover - the pattern matches any text
+        raise ValueError(f"not an Autotask date-time: {value!r}")
+    text = found["head"]
+    if found["frac"]:
+        text += "." + (found["frac"] + "000000")[:6]
+    zone = found["zone"] or ""
+    text += "+00:00" if zone in ("Z", "z") else zone
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"not an Autotask date-time: {value!r}") from None
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 def fn_utc(moment: datetime) -> dict[str, str]:
@@ -261,25 +283,44 @@ class InboundMapper:
         so re-imports do not move it) to the due time.
         """
         start_raw = end_raw = None
+        source, source_entity = record.ticket, record.entity
         if record.service_call is not None:
+            source, source_entity = record.service_call, "ServiceCalls"
             start_raw = record.service_call.get("startDateTime")
             end_raw = record.service_call.get("endDateTime")
         elif record.project is not None:
+            source_entity = "Tasks"
             start_raw = record.ticket.get("startDateTime")
             end_raw = record.ticket.get("endDateTime")
+
+        def when(raw: object, field: str, entity: str, where: Mapping[str, Any]) -> datetime:
+            try:
+                return parse_autotask_datetime(str(raw))
+            except ValueError:
+                raise InboundMappingError(
+                    f"{entity}.{field}: {str(raw)[:60]!r} is not a date-time", field=field,
+                    entity=entity, entity_id=_int_or_none(where.get("id")),
+                ) from None
+
         if start_raw and end_raw:
             return {"service_window": {
                 "mode": "between",
-                "start": fn_utc(parse_autotask_datetime(str(start_raw))),
-                "end": fn_utc(parse_autotask_datetime(str(end_raw))),
+                "start": fn_utc(when(start_raw, "startDateTime", source_entity, source)),
+                "end": fn_utc(when(end_raw, "endDateTime", source_entity, source)),
             }}
-        due_raw = record.ticket.get("dueDateTime") or end_raw or start_raw
-        if not due_raw:
+        due_raw = record.ticket.get("dueDateTime")
+        if due_raw:
+            due = when(due_raw, "dueDateTime", "Tasks" if record.project else "Tickets",
+                       record.ticket)
+        elif end_raw or start_raw:
+            due = when(end_raw or start_raw, "endDateTime" if end_raw else "startDateTime",
+                       source_entity, source)
+        else:
             return None
-        due = parse_autotask_datetime(str(due_raw))
         created = record.ticket.get("createDate")
         if self.settings.schedule_mode == "between" and created:
-            start = parse_autotask_datetime(str(created))
+            start = when(created, "createDate", "Tasks" if record.project else "Tickets",
+                         record.ticket)
             if start < due:
                 return {"service_window": {"mode": "between", "start": fn_utc(start),
                                            "end": fn_utc(due)}}
