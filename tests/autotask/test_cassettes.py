@@ -207,3 +207,12 @@ def test_recorder_filters_credentials_and_matches_on_body(tmp_path: Path) -> Non
     for header in ("Secret", "ApiIntegrationCode", "UserName"):
         assert header in vcr.filter_headers
     assert json.dumps(vcr.filter_query_parameters)
+
+
+def test_extra_filters_are_added_to_the_credential_filters_not_put_in_their_place(
+        tmp_path: Path) -> None:
+    vcr = recorder(tmp_path, filter_headers=["X-Trace"], filter_query_parameters=["sig"])
+    for header in ("Secret", "ApiIntegrationCode", "UserName", "X-Trace"):
+        assert header in vcr.filter_headers
+    assert "sig" in vcr.filter_query_parameters
+    assert ("user", "[FILTERED]") in vcr.filter_query_parameters

@@ -26,8 +26,10 @@ def recorder(path: str | Path, *, record_mode: str = "once", **options: Any) -> 
 
     Requests match on method, URI and body. ``record_mode="once"`` records a missing cassette
     and replays an existing one; use ``"none"`` in CI so nothing is ever recorded there.
-    Extra keyword arguments go to ``vcr.VCR``. The ``user`` query parameter of zone lookups
-    (the API username) is filtered too.
+    Extra keyword arguments go to ``vcr.VCR``; ``filter_headers`` and
+    ``filter_query_parameters`` given there are added to the credential filters, never
+    replace them. The ``user`` query parameter of zone lookups (the API username) is
+    filtered too.
     """
     try:
         import vcr
@@ -45,5 +47,7 @@ def recorder(path: str | Path, *, record_mode: str = "once", **options: Any) -> 
         "decode_compressed_response": True,
         "serializer": "yaml",
     }
+    for key in ("filter_headers", "filter_query_parameters"):
+        settings[key] = [*settings[key], *options.pop(key, ())]
     settings.update(options)
     return vcr.VCR(**settings)
