@@ -27,6 +27,7 @@ from autotask_fn.errors import AutotaskFnError
 from autotask_fn.fieldnation.errors import FieldNationError
 from autotask_fn.fieldnation.webhooks import Events
 from autotask_fn.fieldnation.webhooks import sign as sign_delivery
+from autotask_fn.mapping.inbound import InboundMappingError
 from autotask_fn.store import scoped_key
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -286,7 +287,8 @@ def test_generated_tickets_import_or_fail_typed_and_leave_no_half_link(
         "contactID": st.one_of(st.just(seed.contact_id), st.none(), st.integers(1, 10**9)),
         "dueDateTime": st.one_of(st.none(), st.sampled_from([
             "2026-03-05T14:30:00Z", "2026-03-05T14:30:00.1234567Z", "2026-03-05T14:30:00",
-            "1900-01-01T00:00:00Z", "9999-12-31T23:59:59.99Z"]))}))
+            "1900-01-01T00:00:00Z", "9999-12-31T23:59:59.99Z", "2026-03-05T14:30:00.1+02:00",
+            "", "soon", "\u0000"]))}))
     def check(fields: dict[str, Any]) -> None:
         ticket = world.at_fake.insert("Tickets", {
             "title": "Odd ticket", "companyID": seed.company_id, "status": 1, "priority": 2,
@@ -308,8 +310,7 @@ def test_generated_tickets_import_or_fail_typed_and_leave_no_half_link(
     check()
 
 
-# Wrong types where Autotask returns an integer or a datetime: the importer lets Python's
-# conversion errors out instead of a typed error (reported; not fixed here).
+# Wrong types where Autotask returns an integer or a datetime.
 @pytest.mark.xfail(strict=True, raises=(TypeError, ValueError),
                    reason="sync/inbound.py _related: int(owner['companyLocationID']) is not "
                           "guarded; a non-integer reference escapes as ValueError")
@@ -323,12 +324,11 @@ def test_ticket_with_a_non_integer_location_id_is_refused_with_a_typed_error(
         world.svc.import_ticket(ticket)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="mapping/inbound.py parse_autotask_datetime: datetime.fromisoformat's "
-                          "ValueError escapes for an unreadable dueDateTime")
 def test_ticket_with_an_unreadable_due_date_is_refused_with_a_typed_error(
         world: InboundWorld) -> None:
     ticket = world.ticket()
     world.at_fake._set_fields("Tickets", ticket, dueDateTime="next tuesday")
-    with pytest.raises(AutotaskFnError):
+    with pytest.raises(InboundMappingError, match="dueDateTime") as info:
         world.svc.import_ticket(ticket)
+    assert info.value.field == "dueDateTime"
+    assert world.fn_fake.state.work_orders == {}
