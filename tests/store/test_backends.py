@@ -86,6 +86,11 @@ def test_optional_backends_are_imported_lazily_from_the_package() -> None:
          "host=db user=bob password=[REDACTED] dbname=sync"),
         ("host=db password='s3cr3t pw' dbname=sync", "host=db password=[REDACTED] dbname=sync"),
         ("postgresql://bob@db/sync", "postgresql://bob@db/sync"),
+        ("host=db sslpassword=k3y-pass sslkey=/k.pem",
+         "host=db sslpassword=[REDACTED] sslkey=/k.pem"),
+        ("postgresql://bob@db/sync?sslpassword=k3y-pass&sslmode=require",
+         "postgresql://bob@db/sync?sslpassword=[REDACTED]&sslmode=require"),
+        ("host=db PASSWORD=s3cr3t-pw", "host=db password=[REDACTED]"),
     ],
 )
 def test_dsn_passwords_are_redacted(dsn: str, expected: str) -> None:

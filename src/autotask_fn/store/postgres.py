@@ -14,13 +14,17 @@ from autotask_fn.errors import ConfigurationError
 from autotask_fn.store._sql import ConnectionPool, Cursor, SqlStore
 
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_KV_PASSWORD_RE = re.compile(r"(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
+#: ``password`` and ``sslpassword`` (the client key's pass phrase) are both secrets.
+_KV_PASSWORD_RE = re.compile(
+    r"(?i)\b((?:ssl)?password)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)"
+)
+_SECRET_KEYS = ("password", "sslpassword")
 
 
 def redact_dsn(dsn: str) -> str:
     """``dsn`` (URL or ``key=value`` form) with any password replaced by ``[REDACTED]``."""
     if "://" not in dsn:
-        return _KV_PASSWORD_RE.sub(f"password={REDACTED}", dsn)
+        return _KV_PASSWORD_RE.sub(lambda m: f"{m.group(1).lower()}={REDACTED}", dsn)
     parts = urlsplit(dsn)
     netloc = parts.netloc
     if "@" in netloc:
@@ -31,7 +35,7 @@ def redact_dsn(dsn: str) -> str:
     query = parts.query
     if query:
         pairs = [
-            (k, REDACTED if k.lower() == "password" else v)
+            (k, REDACTED if k.lower() in _SECRET_KEYS else v)
             for k, v in parse_qsl(query, keep_blank_values=True)
         ]
         query = urlencode(pairs, safe="[]")
@@ -161,10 +165,10 @@ class PostgresStore(SqlStore):
 
 def _dsn_secrets(psycopg: Any, dsn: str) -> list[str]:
     try:
-        password = psycopg.conninfo.conninfo_to_dict(dsn).get("password")
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.Error:
         return []
-    return [password] if password else []
+    return [str(params[k]) for k in _SECRET_KEYS if params.get(k)]
 
 
 def _close(conn: Any) -> None:
