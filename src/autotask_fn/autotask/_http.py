@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -122,18 +123,20 @@ class Requester:
         return response
 
     def _attempt(
-        self, method: str, url: str, entity: str | None, endpoint: str | None,
+        self, method: str, url: str, entity: str | None, endpoint: str | Sequence[str] | None,
         json: Any, params: Mapping[str, str] | None,
     ) -> Any:
         pause = self.limiter.pause_before_request()
         if pause > 0:
             logger.info("pausing %.2f s before %s %s (hourly budget)", pause, method, entity)
             self.sleep(pause)
-        if endpoint is None:
+        names = (endpoint,) if isinstance(endpoint, str) else tuple(endpoint or ())
+        with contextlib.ExitStack() as slots:
+            # Slots are always taken in the caller's order (URL root, then entity) and a
+            # request never waits for one while holding a slot it would not release: no cycle.
+            for name in names:
+                slots.enter_context(self.limiter.slot(name))
             response = self.send_once(method, url, entity=entity, json=json, params=params)
-        else:
-            with self.limiter.slot(endpoint):
-                response = self.send_once(method, url, entity=entity, json=json, params=params)
         if response.is_success:
             if not response.content:
                 return None
@@ -176,7 +179,7 @@ class Requester:
         url: str,
         *,
         entity: str | None,
-        endpoint: str | None,
+        endpoint: str | Sequence[str] | None,
         json: Any = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,

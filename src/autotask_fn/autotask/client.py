@@ -214,9 +214,8 @@ class AutotaskClient:
         self, method: str, path: str, *, entity: str, json: Any = None,
         idempotent: bool | None = None, url: str | None = None,
     ) -> Any:
-        endpoint = entity  # Autotask counts threads per entity: Tickets/1/Notes is TicketNotes
         body = self._requester.request(
-            method, url or self._url(path), entity=entity, endpoint=endpoint,
+            method, url or self._url(path), entity=entity, endpoint=thread_endpoints(path, entity),
             json=json, idempotent=idempotent,
         )
         self._maybe_poll_threshold()
@@ -549,3 +548,17 @@ def _objects(body: Any, key: str) -> list[Mapping[str, Any]]:
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+def thread_endpoints(path: str, entity: str) -> tuple[str, ...]:
+    """The thread-limit endpoints a request counts against.
+
+    Autotask limits concurrent threads "per object endpoint"; whether a child URL such as
+    ``Tickets/1/Notes`` counts against ``Tickets`` (its URL root) or ``TicketNotes`` (its
+    entity) is not documented, so a request holds a slot on both when they differ (the
+    stricter reading): ``("Tickets", "TicketNotes")``.
+    """
+    root = path.split("/", 1)[0]
+    if not root or root.lower() == entity.lower():
+        return (entity,)
+    return (root, entity)
