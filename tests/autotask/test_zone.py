@@ -119,3 +119,16 @@ def test_the_client_sends_no_credentials_to_the_zone_host() -> None:
     (request,) = mock.requests
     assert not {"secret", "apiintegrationcode", "username"} & {k.lower() for k in request.headers}
     assert client.stats.by_entity == {"zoneInformation": 1}
+
+
+def test_a_malformed_zone_answer_is_a_zone_error_and_not_cached() -> None:
+    from autotask_fn.autotask.zone import clear_zone_cache
+
+    clear_zone_cache()
+    client, _ = client_for(lambda r: reply({**ZONE, "ci": "n/a"}), username="ci@example.com")
+    with pytest.raises(AutotaskZoneError) as info:
+        client.zone  # noqa: B018
+    assert "zone_url" in info.value.hint
+    again, mock = client_for(lambda r: reply(ZONE), username="ci@example.com")
+    assert again.zone.ci == 4242
+    assert len(mock.requests) == 1

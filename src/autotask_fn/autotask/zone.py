@@ -148,6 +148,10 @@ def discover_zone(
     if not isinstance(data, dict) or not _get(data, "url"):
         raise _zone_error("Autotask zone lookup answered without a zone URL",
                           HINT_UNKNOWN_USER, status=status, **common)
-    zone = ZoneInfo.from_api(data)
+    try:
+        zone = ZoneInfo.from_api(data)
+    except (TypeError, ValueError, OverflowError):  # e.g. "ci": "n/a"
+        raise _zone_error("Autotask zone lookup answered a malformed zone", HINT_BAD_ANSWER,
+                          status=status, **common) from None
     _ZONE_CACHE.set(key, zone)
     return zone
