@@ -181,10 +181,11 @@ class Demo:
         fn.complete_work(wo_id)
 
     def optional_provider_actions(self, wo_id: int) -> list[tuple[str, Callable[[], Any]]]:
-        """Expense, file and signature (when this build syncs them)."""
+        """Expense with receipt, file and signature."""
         fn = self.fn_fake
         return [
-            ("adds a $42.50 parts expense", lambda: fn.add_expense(wo_id, "42.50", "Spare PSU")),
+            ("adds a $42.50 parts expense with a photo of the receipt",
+             lambda: fn.add_expense(wo_id, "42.50", "Spare PSU", receipt=b"\xff\xd8receipt")),
             ("uploads a photo", lambda: fn.upload_file(wo_id, "after.jpg", b"\xff\xd8demo")),
             ("captures the customer's signature",
              lambda: fn.capture_signature(wo_id, "Pat Customer", "Store manager")),
@@ -232,7 +233,7 @@ class Demo:
         self.check_billing(ticket_id)
 
     def check_billing(self, ticket_id: int) -> None:
-        """Expenses or charges, attachments (when this build syncs them)."""
+        """Expenses or charges, and attachments."""
         charges = self.ticket_records("TicketCharges", ticket_id)
         items = self.ticket_records("ExpenseItems", ticket_id)
         attachments = [a for a in self.at_fake.records("TicketAttachments")
@@ -240,7 +241,12 @@ class Demo:
         self.say(f"      expense items {len(items)}, charges {len(charges)}, "
                  f"attachments {len(attachments)}")
         self.check("the expense reached Autotask", len(items) + len(charges) == 1)
-        self.check("photo and signature attached", len(attachments) == 2)
+        self.check("the expense item knows it has a receipt",
+                   all(item.get("haveReceipt") is True for item in items))
+        self.check("photo, signature and receipt attached", len(attachments) == 3)
+        for attachment in attachments:
+            self.say(f"        attachment {attachment['id']}: {attachment.get('title')!r} "
+                     f"({attachment.get('attachmentType')}, publish={attachment.get('publish')})")
 
     def scenario_automation(self) -> None:
         self.say("\n3. End-to-end automation through an Autotask webhook")
