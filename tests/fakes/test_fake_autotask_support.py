@@ -76,3 +76,19 @@ def fake_fixture() -> FakeAutotask:
 def client_fixture(fake: FakeAutotask) -> httpx.Client:
     """An authenticated client on the ``fake`` fixture's tenant."""
     return connect(fake)[1]
+
+
+def test_the_fake_clock_reads_utc_even_when_started_or_set_with_another_offset() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from autotask_fn.testing.autotask.clock import FakeClock
+
+    east = timezone(timedelta(hours=10))
+    clock = FakeClock(datetime(2026, 3, 2, 8, tzinfo=east))  # 2026-03-01 22:00 UTC
+    assert clock.now().utcoffset() == timedelta(0)
+    assert clock.now() == datetime(2026, 3, 1, 22, tzinfo=UTC)
+    fake = FakeAutotask(clock=clock)
+    assert fake._tenant.next_ticket_number().startswith("T20260301.")  # the UTC day
+    clock.set(datetime(2026, 3, 5, 1, tzinfo=east))
+    assert clock.now().tzinfo == UTC
+    assert clock.now() == datetime(2026, 3, 4, 15, tzinfo=UTC)

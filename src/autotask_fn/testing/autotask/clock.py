@@ -11,7 +11,7 @@ class FakeClock:
 
     def __init__(self, start: datetime | None = None) -> None:
         start = start or datetime.now(UTC).replace(microsecond=0)
-        self._now = start if start.tzinfo else start.replace(tzinfo=UTC)
+        self._now = start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
@@ -31,7 +31,7 @@ class FakeClock:
     def set(self, when: datetime) -> None:
         """Jump to ``when`` (naive means UTC)."""
         with self._lock:
-            self._now = when if when.tzinfo else when.replace(tzinfo=UTC)
+            self._now = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
     def __repr__(self) -> str:
         return f"FakeClock({self.now().isoformat()})"
