@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
+
+from autotask_fn.testing._clock import MovableClock
 
 #: Where a new fake's clock starts (a fixed instant, so tests are reproducible).
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ class Clock(Protocol):
         ...
 
 
-class FakeClock:
+class FakeClock(MovableClock):
     """A clock that only moves when a test moves it.
 
     ``now()`` returns an aware UTC ``datetime``; ``advance(seconds)`` moves it forward.
@@ -31,37 +32,19 @@ class FakeClock:
     def __init__(self, start: datetime = DEFAULT_START) -> None:
         if start.tzinfo is None:
             raise ValueError("the clock needs an aware datetime")
-        self._now = start.astimezone(UTC)
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        """The current fake time (aware, UTC)."""
-        with self._lock:
-            return self._now
-
-    def timestamp(self) -> float:
-        """The current fake time as POSIX seconds."""
-        return self.now().timestamp()
+        super().__init__(start)
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward by ``seconds`` (must not be negative); returns the new time."""
         if seconds < 0:
             raise ValueError("the fake clock only moves forward")
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
-            return self._now
+        return self._shift(seconds)
 
     def set(self, when: datetime) -> None:
         """Jump to ``when`` (aware datetime, may not go back in time)."""
         if when.tzinfo is None:
             raise ValueError("the clock needs an aware datetime")
-        with self._lock:
-            if when < self._now:
-                raise ValueError("the fake clock only moves forward")
-            self._now = when.astimezone(UTC)
-
-    def __repr__(self) -> str:
-        return f"FakeClock({self.now().isoformat()})"
+        self._jump(when, forward_only=True)
 
 
 class SharedClock(FakeClock):
