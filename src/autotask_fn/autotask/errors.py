@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.errors import AutotaskFnError
@@ -115,23 +116,13 @@ class AutotaskValidationError(AutotaskError):
 
 
 class AutotaskRateLimitError(AutotaskError):
-    """429: the hourly request threshold is exhausted. ``retry_after`` is in seconds, if given."""
+    """429: the hourly request threshold is exhausted. ``retry_after`` is in seconds, if given.
 
-    def __init__(
-        self,
-        message: str,
-        status: int | None = None,
-        errors: Sequence[str] = (),
-        entity: str | None = None,
-        method: str | None = None,
-        url: str | None = None,
-        *,
-        retry_after: float | None = None,
-        ambiguous: bool = False,
-        secrets: Iterable[str] = (),
-    ) -> None:
-        super().__init__(message, status, errors, entity, method, url, ambiguous=ambiguous,
-                         secrets=secrets)
+    Takes the arguments of :class:`AutotaskError` plus the keyword ``retry_after``.
+    """
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.retry_after = retry_after
 
 
@@ -155,21 +146,13 @@ class AutotaskTransportError(AutotaskError):
 
 
 class AutotaskZoneError(AutotaskError):
-    """Zone discovery failed. ``hint`` says what to check (see the troubleshooting table)."""
+    """Zone discovery failed. ``hint`` says what to check (see the troubleshooting table).
 
-    def __init__(
-        self,
-        message: str,
-        status: int | None = None,
-        errors: Sequence[str] = (),
-        entity: str | None = None,
-        method: str | None = None,
-        url: str | None = None,
-        *,
-        hint: str,
-        secrets: Iterable[str] = (),
-    ) -> None:
-        super().__init__(message, status, errors, entity, method, url, secrets=secrets)
+    Takes the arguments of :class:`AutotaskError` plus the required keyword ``hint``.
+    """
+
+    def __init__(self, *args: Any, hint: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.hint = hint
 
     def __str__(self) -> str:
