@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bench.outbound import SECRET, Rig
-from expect import assert_exact, open_entries
+from expect import assert_exact, assert_extras_exact, open_entries
 from stores import drop_store, open_store
 
 from autotask_fn.autotask import AutotaskClient
@@ -27,6 +28,8 @@ from autotask_fn.sync import ConnectorSettings, SyncService
 from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
 
 WORKER = Path(__file__).with_name("_worker.py")
+#: A few bytes that pass for an image (a receipt).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -61,6 +64,7 @@ class Served(Rig):
         self.sweeper = SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
                                    settings=self.validated, worker_id="sweeper")
         self.logs: dict[int, dict[int, tuple[datetime, datetime]]] = {}
+        self.extras: dict[int, dict[str, Any]] = {}
         self.orders: list[tuple[int, int]] = []
 
     def close(self) -> None:
@@ -74,7 +78,8 @@ class Served(Rig):
     def prepare(self, count: int) -> None:
         """``count`` linked work orders with provider activity: a checked-in log (events),
         a log without any event (every third one spans midnight), a message with a reply,
-        an internal message and the work marked done."""
+        an internal message, an expense with a receipt, a file, a signature and the work
+        marked done."""
         self.orders = [self.linked_work_order(title=f"Chaos {n}") for n in range(count)]
         for n, (wo, _ticket) in enumerate(self.orders):
             start = T0 + timedelta(minutes=20 * n)
@@ -87,6 +92,13 @@ class Served(Rig):
             msg = self.fn_fake.post_message(wo, f"On site {n}")
             self.fn_fake.post_message(wo, "Need a part", reply_to=msg)
             self.fn_fake.post_message(wo, "<b>gate code</b> 12", internal=True)
+            expense = self.fn_fake.add_expense(wo, f"{12 + n}.50", "Parking", receipt=PNG)
+            upload = self.fn_fake.upload_file(wo, f"photo{n}.jpg", bytes([n]) * 700)
+            signature = self.fn_fake.capture_signature(wo, f"Manager {n}")
+            self.extras[wo] = {"expense": {expense: Decimal(f"{12 + n}.50")},
+                               "attachments": {f"[FN:{{env}}:receipt:{expense}]",
+                                               f"[FN:{{env}}:file:{upload}]",
+                                               f"[FN:{{env}}:signature:{signature}]"}}
             self.fn_fake.complete_work(wo)
 
     def enqueue_stream(self, *, seed: int, duplicate: float = 0.6) -> int:
@@ -131,7 +143,8 @@ class Served(Rig):
     # -- the exact end state ------------------------------------------------------------
     def assert_exact(self) -> dict[str, int]:
         """Autotask holds exactly the expected records; returns the counts checked."""
-        return assert_exact(self, self.sweeper, self.orders, self.logs)
+        counts = assert_exact(self, self.sweeper, self.orders, self.logs)
+        return {**counts, **assert_extras_exact(self, self.sweeper, self.orders, self.extras)}
 
 
 def _short_sleep(seconds: float) -> None:

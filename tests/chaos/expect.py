@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from autotask_fn.store import EntryStatus
@@ -65,3 +66,27 @@ def assert_exact(rig: Any, svc: SyncService, orders: list[tuple[int, int]],
     assert svc.dead_letters() == []
     assert open_entries(svc) == 0
     return {"time_entries": entries_total, "notes": notes_total}
+
+
+def assert_extras_exact(rig: Any, svc: SyncService, orders: list[tuple[int, int]],
+                        extras: dict[int, dict[str, Any]]) -> dict[str, int]:
+    """The second-half records: one expense item per expense (its amount), one attachment
+    per receipt, file and signature; nothing twice. ``extras[wo]`` holds ``expense``
+    (``{id: amount}``) and ``attachments`` (marker templates with ``{env}``)."""
+    env = svc.scope.fn_env
+    items_total = attachments_total = 0
+    for wo, ticket in orders:
+        items = [r for r in rig.at_fake.records("ExpenseItems") if r.get("ticketID") == ticket]
+        got = Counter(r["description"].split(" ", 1)[0] for r in items)
+        assert [m for m, c in got.items() if c > 1] == [], f"doubled expense items: {got}"
+        assert {r["description"].split(" ", 1)[0]: Decimal(str(
+            r["expenseCurrencyExpenseAmount"])) for r in items} == {
+            f"[FN:{env}:expense:{e}]": amount for e, amount in extras[wo]["expense"].items()}
+        items_total += len(items)
+        files = [r for r in rig.at_fake.records("TicketAttachments")
+                 if r.get("parentID") == ticket]
+        titles = Counter(str(r["title"]).split(" ", 1)[0] for r in files)
+        assert titles == Counter(m.format(env=env) for m in extras[wo]["attachments"])
+        attachments_total += len(files)
+    assert len(rig.at_fake.records("ExpenseItems")) == items_total
+    return {"expense_items": items_total, "attachments": attachments_total}
