@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -102,3 +103,25 @@ def test_an_upload_answer_whose_file_is_not_an_object_is_still_read() -> None:
         {"id": 6, "file": {"name": "a.txt"}}]}))
     att = make_client(stub).upload_file(1, 2, "a.txt", b"x")
     assert (att.id, att.folder_id) == (6, 2)
+
+
+@pytest.mark.parametrize(("amount", "sent"), [
+    (Decimal("1E+2"), "100"), (Decimal("5E-2"), "0.05"), ("12.50", "12.50"), (7, "7"),
+])
+def test_money_goes_out_as_plain_decimal_text_never_in_exponent_form(amount: object,
+                                                                      sent: str) -> None:
+    stub = StubFN(lambda r: httpx.Response(201, json={"id": 3, **body(r)}))
+    fn = make_client(stub)
+    fn.create_expense(5, amount, "Parking")  # type: ignore[arg-type]
+    fn.update_expense(5, 3, amount=Decimal("2.5E+1"))
+    first, second = (body(r) for r in stub.api_requests())
+    assert first["amount"] == sent
+    assert second["amount"] == "25"
+
+
+@pytest.mark.parametrize("amount", ["NaN", Decimal("Infinity"), "fifty"])
+def test_an_amount_that_is_not_a_finite_number_is_refused_before_sending(amount: object) -> None:
+    stub = StubFN(lambda r: httpx.Response(201, json={"id": 3}))
+    with pytest.raises(ValueError, match="number"):
+        make_client(stub).create_expense(5, amount, "Parking")  # type: ignore[arg-type]
+    assert not stub.api_requests()

@@ -61,12 +61,27 @@ T = TypeVar("T")
 _LIST_PARAMS = frozenset({"sort_by", "sort_direction", "columns", "view", "list"})
 
 
+def decimal_text(value: Decimal | str | int) -> str:
+    """A money/quantity value as the plain decimal string Field Nation takes (``"50.00"``).
+
+    Never in exponent form (``str(Decimal("1E+2"))`` is ``"1E+2"``); ``ValueError`` for text
+    that is not a number and for NaN/Infinity.
+    """
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"not a decimal number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite decimal number: {value!r}")
+    return format(number, "f")
+
+
 def to_wire(value: Any) -> Any:
-    """Make a payload JSON-ready: datetimes as ``{"utc": ...}``, Decimals as strings."""
+    """Make a payload JSON-ready: datetimes as ``{"utc": ...}``, Decimals as plain strings."""
     if isinstance(value, datetime):
         return fn_datetime(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_text(value)
     if isinstance(value, Mapping):
         return {str(k): to_wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -417,7 +432,7 @@ class FieldNationClient:
         """Add an expense; ``amount`` is sent as a string such as ``"50.00"``."""
         if not description:
             raise ValueError("an expense needs a description")
-        body: dict[str, Any] = {"amount": str(Decimal(str(amount))), "description": description,
+        body: dict[str, Any] = {"amount": decimal_text(amount), "description": description,
                                 **extra}
         if category_id is not None:
             body["category"] = {"id": int(category_id)}
