@@ -23,6 +23,19 @@ def test_same_value_normalises_dates_numbers_and_blanks() -> None:
     assert not same_value(1.5, 1.25)
 
 
+def test_same_value_compares_decimal_money_with_the_float_autotask_returns() -> None:
+    from decimal import Decimal
+
+    assert same_value(Decimal("12.10"), 12.1)
+    assert same_value(Decimal("0.10"), "0.1")
+    assert not same_value(Decimal("12.10"), 12.11)
+
+
+def test_same_value_compares_datetimes_as_instants() -> None:
+    assert same_value("2026-01-05T09:00:00+02:00", "2026-01-05T07:00:00.00Z")
+    assert not same_value("2026-01-05T09:00:00+02:00", "2026-01-05T09:00:00Z")
+
+
 def test_content_hash_ignores_key_order_and_sees_values() -> None:
     assert content_hash({"a": 1, "b": [1, 2]}) == content_hash({"b": [1, 2], "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})

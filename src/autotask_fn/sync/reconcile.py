@@ -29,7 +29,8 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
@@ -76,7 +77,8 @@ def _norm(value: Any) -> Any:
         return None
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
+        # Decimal too: Decimal("12.10") == 12.1 is False (the float is not exactly 12.1)
         return round(float(value), 4)
     if isinstance(value, str):
         text = value.strip()
@@ -85,6 +87,8 @@ def _norm(value: Any) -> Any:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return text
+            if parsed.tzinfo is not None:  # compare instants: 09:00+02:00 is 07:00Z
+                parsed = parsed.astimezone(UTC)
             return parsed.replace(tzinfo=None).isoformat()
         try:
             return round(float(text), 4)
