@@ -105,6 +105,8 @@ class Fault:
     headers: dict[str, str] = attrs.field(factory=dict)
 
     def matches(self, request: FakeRequest) -> bool:
+        """Whether this fault still has uses left and applies to ``request`` (method, and the
+        path regex searched case-insensitively)."""
         if self.count <= 0:
             return False
         if self.method and self.method.upper() != request.method:
