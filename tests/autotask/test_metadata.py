@@ -82,3 +82,12 @@ def test_udf_helpers_read_and_write_the_name_value_list() -> None:
     assert body["userDefinedFields"] == [{"name": "Rank", "value": "Silver"},
                                          {"name": "Score", "value": "5"},
                                          {"name": "Gone", "value": None}]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("-3", -3), ("--3", "--3"), ("²", "²"),
+                                                 ("A1", "A1")])
+def test_picklist_values_that_are_not_plain_integers_stay_text(value: str,
+                                                               expected: object) -> None:
+    field = FieldInfo.from_api({"name": "odd", "dataType": "string", "isPickList": True,
+                                "picklistValues": [{"value": value, "label": "Odd"}]})
+    assert Picklist("Tickets", field).value_for("odd") == expected

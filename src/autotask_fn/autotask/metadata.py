@@ -261,7 +261,8 @@ class Picklist:
     def value_for(self, label: str, *, parent_value: object | None = None) -> int | str:
         """The value of ``label`` (prefers active entries; ``parent_value`` for dependent lists)."""
         raw = self._find_label(label, parent_value).value
-        return int(raw) if raw.lstrip("-").isdigit() else raw
+        # isdecimal, not isdigit: int() refuses digits such as "²" (and "--5")
+        return int(raw) if raw.removeprefix("-").isdecimal() else raw
 
     def label_for(self, value: object) -> str:
         """The label of ``value`` (int or str)."""
