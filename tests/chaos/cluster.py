@@ -59,7 +59,7 @@ class Served(Rig):
                                     FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD,
                                     base_url=self.fn_url, clock=self.fn_fake.clock.timestamp,
                                     sleep=_short_sleep)
-        self.store = open_store(spec)
+        self.store = open_store(spec)  # type: ignore[assignment]  # the rig types SqliteStore
         self.svc = self.service("acceptor")
         self.sweeper = SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
                                    settings=self.validated, worker_id="sweeper")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -54,12 +55,12 @@ class Cell:
     letters, before their replay)."""
 
 
-def at(**fault: object) -> Action:
-    return lambda w: w.at_fake.fail_next(**fault)  # type: ignore[arg-type]
+def at(**fault: Any) -> Action:
+    return lambda w: w.at_fake.fail_next(**fault)
 
 
-def fn(**fault: object) -> Action:
-    return lambda w: w.fn_fake.fail_next(**fault)  # type: ignore[arg-type]
+def fn(**fault: Any) -> Action:
+    return lambda w: w.fn_fake.fail_next(**fault)
 
 
 def at_answered(status: int) -> Callable[[World], bool]:

@@ -37,8 +37,8 @@ def _no_sleep(_seconds: float) -> None:
 
 def with_distinct_credentials() -> InboundWorld:
     world = InboundWorld()
-    world.at_fake.SECRET = AT_SECRET  # type: ignore[misc]
-    world.at_fake.INTEGRATION_CODE = AT_CODE  # type: ignore[misc]
+    world.at_fake.SECRET = AT_SECRET
+    world.at_fake.INTEGRATION_CODE = AT_CODE
     world.at = AutotaskClient(FakeAutotask.USERNAME, AT_SECRET, AT_CODE,
                               zone_url=world.at_fake.zone_url,
                               transport=httpx.WSGITransport(app=world.at_fake), sleep=_no_sleep)
@@ -121,7 +121,7 @@ def test_a_full_chaos_run_logs_and_raises_no_secret(caplog: pytest.LogCaptureFix
         FakeFieldNation.CLIENT_ID, FN_CLIENT_SECRET, FakeFieldNation.USERNAME, FN_PASSWORD,
         base_url=world.fn_fake.base_url, transport=httpx.WSGITransport(app=world.fn_fake),
         clock=world.fn_fake.clock.timestamp, sleep=_no_sleep).get_work_order(orders[0][0]))
-    world.at_fake.SECRET = "rotated-too"  # type: ignore[misc]
+    world.at_fake.SECRET = "rotated-too"
     attempt(lambda: world.at.get("Tickets", ticket))
     assert sum("401" in t or "rejected" in t for t in texts) >= 2
 
