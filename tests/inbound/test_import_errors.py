@@ -59,3 +59,18 @@ def test_unmappable_picklist_value(world: InboundWorld) -> None:
     assert info.value.field == "priority"
     assert "77" in str(info.value)
     assert_nothing_written(world)
+
+
+@pytest.mark.parametrize(("field", "value"), [("companyLocationID", "\u0000"),
+                                              ("contactID", "nine"), ("companyID", 7.5),
+                                              ("contactID", True)])
+def test_a_reference_that_is_not_a_record_id_is_a_typed_error_naming_it(
+        world: InboundWorld, field: str, value: object) -> None:
+    """int() of such a reference used to escape as ValueError (or read True as record 1)."""
+    ticket_id = world.ticket()
+    world.at_fake._set_fields("Tickets", ticket_id, **{field: value})  # as a bad tenant holds it
+    world.reset_counts()
+    with pytest.raises(SyncInputError) as info:
+        world.svc.import_ticket(ticket_id)
+    assert info.value.field == field
+    assert_nothing_written(world)

@@ -669,16 +669,23 @@ class TicketImporter:
                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None,
                             dict[str, Any] | None]:
         oid = int(owner["id"])
-        company = location = contact = None
-        if owner.get("companyID"):
-            company = self._get("Companies", int(owner["companyID"]), field="companyID",
-                                owner=owner_entity, owner_id=oid)
-        if owner.get("companyLocationID"):
-            location = self._get("CompanyLocations", int(owner["companyLocationID"]),
-                                 field="companyLocationID", owner=owner_entity, owner_id=oid)
-        if owner.get("contactID"):
-            contact = self._get("Contacts", int(owner["contactID"]), field="contactID",
-                                owner=owner_entity, owner_id=oid)
+        found: list[dict[str, Any] | None] = []
+        for entity, field in (("Companies", "companyID"), ("CompanyLocations", "companyLocationID"),
+                              ("Contacts", "contactID")):
+            raw = owner.get(field)
+            if not raw:
+                found.append(None)
+                continue
+            if isinstance(raw, float) and raw.is_integer():
+                raw = int(raw)
+            if isinstance(raw, bool) or not (isinstance(raw, int) or (
+                    isinstance(raw, str) and raw.strip().isdecimal())):
+                raise InboundImportError(
+                    f"{owner_entity} {oid}: {field} {str(raw)[:40]!r} is not a record id",
+                    field=field, entity=owner_entity, entity_id=oid)
+            found.append(self._get(entity, int(raw), field=field, owner=owner_entity,
+                                   owner_id=oid))
+        company, location, contact = found
         return company, location, contact
 
     def _start(self, entity: str, source_id: int, anchor_entity: str,
