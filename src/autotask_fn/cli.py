@@ -180,32 +180,29 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _cmd_import_ticket(args: argparse.Namespace, out: TextIO) -> int:
+def _run_facade(args: argparse.Namespace, out: TextIO, call: Callable[[Any], Any]) -> int:
+    """Build the service from configuration, run one facade call, print its report and,
+    with ``--dry-run``, the writes it would have made."""
     from autotask_fn._cli_runtime import Runtime
 
-    runtime = Runtime.from_args(args, need_fieldnation=True, dry_run=args.dry_run)
-    result = runtime.service().import_ticket(args.id)
-    _print_result(out, result)
+    runtime = Runtime.from_args(args, need_fieldnation=True,
+                                dry_run=getattr(args, "dry_run", False))
+    _print_result(out, call(runtime.service()))
     runtime.print_dry_run(out)
     return EXIT_OK
+
+
+def _cmd_import_ticket(args: argparse.Namespace, out: TextIO) -> int:
+    return _run_facade(args, out, lambda svc: svc.import_ticket(args.id))
 
 
 def _cmd_sync_work_order(args: argparse.Namespace, out: TextIO) -> int:
-    from autotask_fn._cli_runtime import Runtime
-
-    runtime = Runtime.from_args(args, need_fieldnation=True, dry_run=args.dry_run)
-    report = runtime.service().sync_work_order(args.id)
-    _print_result(out, report)
-    runtime.print_dry_run(out)
-    return EXIT_OK
+    return _run_facade(args, out, lambda svc: svc.sync_work_order(args.id))
 
 
 def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime
 
-    from autotask_fn._cli_runtime import Runtime
-
-    runtime = Runtime.from_args(args, need_fieldnation=True, dry_run=args.dry_run)
     since = None
     if args.changed_since:
         try:
@@ -214,24 +211,15 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
             raise ConfigurationError(
                 f"--changed-since: {args.changed_since!r} is not an ISO 8601 date/time"
             ) from None
-    report = runtime.service().sweep(statuses=args.status, changed_since=since,
-                                     progress=_progress("sweep"))
-    _print_result(out, report)
-    runtime.print_dry_run(out)
-    return EXIT_OK
+    return _run_facade(args, out, lambda svc: svc.sweep(
+        statuses=args.status, changed_since=since, progress=_progress("sweep")))
 
 
 def _cmd_process_pending(args: argparse.Namespace, out: TextIO) -> int:
-    from autotask_fn._cli_runtime import Runtime
-
-    runtime = Runtime.from_args(args, need_fieldnation=True)
-    report = runtime.service().process_pending(limit=args.limit)
-    _print_result(out, report)
-    return EXIT_OK
+    return _run_facade(args, out, lambda svc: svc.process_pending(limit=args.limit))
 
 
 def _cmd_handle_event(args: argparse.Namespace, out: TextIO) -> int:
-    from autotask_fn._cli_runtime import Runtime
     from autotask_fn.fieldnation.webhooks import parse_delivery
 
     try:
@@ -239,11 +227,7 @@ def _cmd_handle_event(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         raise ConfigurationError(f"cannot read {args.file}: {exc.strerror}") from None
     event = parse_delivery(body, {})
-    runtime = Runtime.from_args(args, need_fieldnation=True, dry_run=args.dry_run)
-    report = runtime.service().handle_event(event)
-    _print_result(out, report)
-    runtime.print_dry_run(out)
-    return EXIT_OK
+    return _run_facade(args, out, lambda svc: svc.handle_event(event))
 
 
 def _cmd_dead_letters(args: argparse.Namespace, out: TextIO) -> int:
