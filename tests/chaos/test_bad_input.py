@@ -311,17 +311,16 @@ def test_generated_tickets_import_or_fail_typed_and_leave_no_half_link(
 
 
 # Wrong types where Autotask returns an integer or a datetime.
-@pytest.mark.xfail(strict=True, raises=(TypeError, ValueError),
-                   reason="sync/inbound.py _related: int(owner['companyLocationID']) is not "
-                          "guarded; a non-integer reference escapes as ValueError")
 def test_ticket_with_a_non_integer_location_id_is_refused_with_a_typed_error(
         world: InboundWorld) -> None:
     seed = world.at_fake.seed
     ticket = world.at_fake.insert("Tickets", {
         "title": "Odd ticket", "companyID": seed.company_id, "status": 1, "priority": 2,
         "queueID": seed.queue_id, "companyLocationID": "\u0000"})
-    with pytest.raises(AutotaskFnError):
+    with pytest.raises(AutotaskFnError, match="companyLocationID") as info:
         world.svc.import_ticket(ticket)
+    assert getattr(info.value, "field", None) == "companyLocationID"
+    assert world.fn_fake.state.work_orders == {}
 
 
 def test_ticket_with_an_unreadable_due_date_is_refused_with_a_typed_error(
