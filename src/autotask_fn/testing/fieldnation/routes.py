@@ -92,6 +92,47 @@ def paged(request: FakeRequest, items: Sequence[Any], actions: Sequence[str] = (
     return json_response(collection(items, actions, page, per_page))
 
 
+# -- sub-collection handlers of one shape ------------------------------------------------
+Render = Callable[[Renderer, Any], dict[str, Any]]
+
+
+def _lister(section: str, render: Render, doc: str) -> Handler:
+    """A ``GET`` of the work order's ``section`` records, paged, each shown by ``render``."""
+    def handler(call: Call) -> FakeResponse:
+        rows = getattr(call.wo(), section)
+        return paged(call.request, [render(call.view, r) for r in rows], ["add"])
+    handler.__doc__ = doc
+    return handler
+
+
+def _adder(action: str, render: Render, doc: str) -> Handler:
+    """A ``POST`` of one record: ``state.<action>(wo_id, body, actor)``, answered 201."""
+    def handler(call: Call) -> FakeResponse:
+        made = getattr(call.state, action)(call.wo_id, call.body(), call.actor)
+        return json_response(render(call.view, made), 201)
+    handler.__doc__ = doc
+    return handler
+
+
+def _updater(action: str, render: Render, doc: str) -> Handler:
+    """A ``PUT`` of record ``{id}``: ``state.<action>(wo_id, id, body, actor)``, answered 200."""
+    def handler(call: Call) -> FakeResponse:
+        changed = getattr(call.state, action)(call.wo_id, call.arg(1), call.body(), call.actor)
+        return json_response(render(call.view, changed))
+    handler.__doc__ = doc
+    return handler
+
+
+def _remover(action: str, doc: str) -> Handler:
+    """A ``DELETE`` of the record the numeric path arguments name, answered 204."""
+    def handler(call: Call) -> FakeResponse:
+        ids = [call.arg(i) for i in range(1, len(call.args))]
+        getattr(call.state, action)(call.wo_id, *ids, call.actor)
+        return FakeResponse(status=204)
+    handler.__doc__ = doc
+    return handler
+
+
 # -- work orders -----------------------------------------------------------------------
 #: Supported ``f_`` filters; anything else is refused (stricter than the silent docs).
 #: ``f_created`` is a lower bound "YYYY-MM-DD" or "YYYY-MM-DD HH:mm:ss" (format unconfirmed).
@@ -279,39 +320,18 @@ def put_wo_custom_field(call: Call) -> FakeResponse:
     return json_response(call.view.custom_field(wo, call.arg(1)))
 
 
-def list_contacts(call: Call) -> FakeResponse:
-    """``GET /workorders/{id}/contacts``."""
-    return paged(call.request, [call.view.contact(c) for c in call.wo().contacts], ["add"])
-
-
-def add_contact(call: Call) -> FakeResponse:
-    """``POST /workorders/{id}/contacts``."""
-    contact = call.state.add_contact(call.wo_id, call.body(), call.actor)
-    return json_response(call.view.contact(contact), 201)
+list_contacts = _lister("contacts", Renderer.contact, "``GET /workorders/{id}/contacts``.")
+add_contact = _adder("add_contact", Renderer.contact, "``POST /workorders/{id}/contacts``.")
 
 
 # -- time logs, expenses, messages -------------------------------------------------------
-def list_time_logs(call: Call) -> FakeResponse:
-    """``GET /workorders/{id}/time_logs``."""
-    return paged(call.request, [call.view.time_log(t) for t in call.wo().time_logs], ["add"])
-
-
-def add_time_log(call: Call) -> FakeResponse:
-    """``POST /workorders/{id}/time_logs``."""
-    log = call.state.create_time_log(call.wo_id, call.body(), call.actor)
-    return json_response(call.view.time_log(log), 201)
-
-
-def put_time_log(call: Call) -> FakeResponse:
-    """``PUT /workorders/{id}/time_logs/{time_log_id}``."""
-    log = call.state.update_time_log(call.wo_id, call.arg(1), call.body(), call.actor)
-    return json_response(call.view.time_log(log))
-
-
-def delete_time_log(call: Call) -> FakeResponse:
-    """``DELETE /workorders/{id}/time_logs/{time_log_id}``."""
-    call.state.delete_time_log(call.wo_id, call.arg(1), call.actor)
-    return FakeResponse(status=204)
+list_time_logs = _lister("time_logs", Renderer.time_log, "``GET /workorders/{id}/time_logs``.")
+add_time_log = _adder("create_time_log", Renderer.time_log,
+                      "``POST /workorders/{id}/time_logs``.")
+put_time_log = _updater("update_time_log", Renderer.time_log,
+                        "``PUT /workorders/{id}/time_logs/{time_log_id}``.")
+delete_time_log = _remover("delete_time_log",
+                           "``DELETE /workorders/{id}/time_logs/{time_log_id}``.")
 
 
 def check_in(call: Call) -> FakeResponse:
@@ -333,21 +353,10 @@ def _when(call: Call) -> datetime | None:
     return None
 
 
-def list_expenses(call: Call) -> FakeResponse:
-    """``GET /workorders/{id}/expenses``."""
-    return paged(call.request, [call.view.expense(e) for e in call.wo().expenses], ["add"])
-
-
-def add_expense(call: Call) -> FakeResponse:
-    """``POST /workorders/{id}/expenses``."""
-    expense = call.state.add_expense(call.wo_id, call.body(), call.actor)
-    return json_response(call.view.expense(expense), 201)
-
-
-def put_expense(call: Call) -> FakeResponse:
-    """``PUT /workorders/{id}/expenses/{expense_id}``."""
-    expense = call.state.update_expense(call.wo_id, call.arg(1), call.body(), call.actor)
-    return json_response(call.view.expense(expense))
+list_expenses = _lister("expenses", Renderer.expense, "``GET /workorders/{id}/expenses``.")
+add_expense = _adder("add_expense", Renderer.expense, "``POST /workorders/{id}/expenses``.")
+put_expense = _updater("update_expense", Renderer.expense,
+                       "``PUT /workorders/{id}/expenses/{expense_id}``.")
 
 
 def list_messages(call: Call) -> FakeResponse:
@@ -356,10 +365,7 @@ def list_messages(call: Call) -> FakeResponse:
     return paged(call.request, [call.view.message(m) for m in messages], ["add"])
 
 
-def add_message(call: Call) -> FakeResponse:
-    """``POST /workorders/{id}/messages``."""
-    message = call.state.post_message(call.wo_id, call.body(), call.actor)
-    return json_response(call.view.message(message), 201)
+add_message = _adder("post_message", Renderer.message, "``POST /workorders/{id}/messages``.")
 
 
 def reply_message(call: Call) -> FakeResponse:
@@ -392,10 +398,7 @@ def upload(call: Call) -> FakeResponse:
     return json_response(call.view.file(stored), 201)
 
 
-def delete_folder(call: Call) -> FakeResponse:
-    """``DELETE /workorders/{id}/attachments/{folder_id}``."""
-    call.state.delete_folder(call.wo_id, call.arg(1), call.actor)
-    return FakeResponse(status=204)
+delete_folder = _remover("delete_folder", "``DELETE /workorders/{id}/attachments/{folder_id}``.")
 
 
 def put_file(call: Call) -> FakeResponse:
@@ -405,27 +408,14 @@ def put_file(call: Call) -> FakeResponse:
     return json_response(call.view.file(stored))
 
 
-def delete_file(call: Call) -> FakeResponse:
-    """``DELETE /workorders/{id}/attachments/{folder_id}/{attachment_id}``."""
-    call.state.delete_file(call.wo_id, call.arg(1), call.arg(2), call.actor)
-    return FakeResponse(status=204)
-
-
-def list_signatures(call: Call) -> FakeResponse:
-    """``GET /workorders/{id}/signatures``."""
-    return paged(call.request, [call.view.signature(s) for s in call.wo().signatures], ["add"])
-
-
-def add_signature(call: Call) -> FakeResponse:
-    """``POST /workorders/{id}/signatures``."""
-    signature = call.state.add_signature(call.wo_id, call.body(), call.actor)
-    return json_response(call.view.signature(signature), 201)
-
-
-def delete_signature(call: Call) -> FakeResponse:
-    """``DELETE /workorders/{id}/signatures/{signature_id}``."""
-    call.state.delete_signature(call.wo_id, call.arg(1), call.actor)
-    return FakeResponse(status=204)
+delete_file = _remover("delete_file",
+                       "``DELETE /workorders/{id}/attachments/{folder_id}/{attachment_id}``.")
+list_signatures = _lister("signatures", Renderer.signature,
+                          "``GET /workorders/{id}/signatures``.")
+add_signature = _adder("add_signature", Renderer.signature,
+                       "``POST /workorders/{id}/signatures``.")
+delete_signature = _remover("delete_signature",
+                            "``DELETE /workorders/{id}/signatures/{signature_id}``.")
 
 
 # -- company lookups ---------------------------------------------------------------------
