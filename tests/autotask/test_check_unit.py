@@ -82,3 +82,19 @@ def test_an_unknown_zone_raises_because_nothing_can_be_checked() -> None:
     client = AutotaskClient(USER, SECRET, CODE, transport=mock.transport)
     with pytest.raises(AutotaskZoneError):
         client.check_connection()
+
+
+@pytest.mark.parametrize("answer", [
+    reply({"errors": ["An unexpected error has occurred. Please try again later."]}, 503),
+    reply(["not", "an", "object"]),
+])
+def test_a_threshold_read_that_fails_otherwise_is_a_failed_check_not_an_exception(
+        make_client, answer: httpx.Response) -> None:
+    client, mock = make_client(lambda request: answer, max_retries=0)
+    report = client.check_connection()
+    assert not report.ok
+    (failed,) = report.failures
+    assert failed.name == "credentials"
+    assert "could not be checked" in failed.detail
+    assert failed.fix
+    assert {r.method for r in mock.requests} == {"GET"}

@@ -116,6 +116,13 @@ def run_check(
             FIX_CODE if code_problem else None,
         ))
         return ConnectionReport(tuple(results))
+    except AutotaskError as exc:  # 5xx, transport, thread limit...: a failed check, not a raise
+        results.append(CheckResult(
+            "credentials", False, f"could not be checked: {exc.message}",
+            "Retry later; if it persists, check the network path to the zone and the "
+            "Autotask status page, or contact Autotask Support.",
+        ))
+        return ConnectionReport(tuple(results))
     results.append(CheckResult("credentials", True, "accepted"))
     results.append(CheckResult("integration code", True, "accepted"))
     results.append(CheckResult(
