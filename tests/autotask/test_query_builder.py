@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,6 +70,20 @@ def test_values_are_serialised_in_autotask_format() -> None:
     assert to_wire(Decimal("1.50")) == 1.5
     assert to_wire(Decimal("3")) == 3
     assert gte("lastActivityDate", when).to_api()["value"] == "2024-03-01T10:30:05.250Z"
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"),
+                                   float("nan"), float("inf")])
+def test_numbers_json_cannot_carry_are_refused_before_sending(value: object) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        to_wire({"unitPrice": value})
+
+
+def test_create_with_a_nan_amount_sends_nothing(make_client) -> None:
+    client, mock = make_client(lambda request: httpx.Response(200, json={"itemId": 1}))
+    with pytest.raises(ValueError, match="finite"):
+        client.create("TicketCharges", {"ticketID": 5, "unitPrice": Decimal("NaN")})
+    assert mock.requests == []
 
 
 def test_none_filter_means_every_record() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -68,6 +69,7 @@ def to_wire(value: Any) -> Any:
 
     datetime -> UTC string, date -> midnight string, Decimal -> int or float (JSON number),
     enums -> their value, tuples/sets -> lists. Everything else is returned unchanged.
+    NaN and infinite numbers raise ``ValueError`` (JSON has no such values).
     """
     if isinstance(value, bool) or value is None:
         return value
@@ -75,6 +77,10 @@ def to_wire(value: Any) -> Any:
         return format_datetime(value)
     if isinstance(value, dt.date):
         return format_date(value)
+    if isinstance(value, Decimal | float) and not (
+            value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
+        # json would send NaN/Infinity, which is not JSON (and int(Infinity) overflows)
+        raise ValueError(f"Autotask takes only finite numbers, not {value!r}")
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, enum.Enum):
