@@ -134,3 +134,28 @@ def test_failed_attachment_copy_is_finished_once_by_the_next_import() -> None:
     docs = next(f for f in world.fn.list_folders(wo_id) if f.name == "Documents")
     assert sorted(f.name for f in docs.files) == ["a.pdf", "b.pdf"]
     assert world.svc.import_ticket(ticket_id).changes == ()
+
+
+def test_an_attachment_upload_that_failed_after_storing_is_adopted_not_copied_twice() -> None:
+    world = InboundWorld(import_attachments=True)
+    ticket_id = world.ticket()
+    for name in ("a.pdf", "a.pdf"):  # two attachments with the same file name
+        world.at_fake.insert("TicketAttachments", {
+            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
+            "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
+            "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+    # The first upload is stored by Field Nation, then the answer is lost (a 500).
+    world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, after_acting=True)
+
+    with pytest.raises(FieldNationError):
+        world.svc.import_ticket(ticket_id)
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert len([c for c in retry.changes if c.startswith("attachment:")]) == 2
+    (wo_id,) = world.fn_fake.state.work_orders
+    docs = next(f for f in world.fn.list_folders(wo_id) if f.name == "Documents")
+    assert [f.name for f in docs.files] == ["a.pdf", "a.pdf"]  # one copy each, not three
+    links = world.store.list_links(world.svc.scope, "at_attachment")
+    assert len({lk.fn_id for lk in links}) == 2
+    assert world.svc.import_ticket(ticket_id).changes == ()

@@ -592,21 +592,38 @@ class TicketImporter:
             return []
         folder_id = self._documents_folder(link.work_order_id)
         changes = []
+        uploaded: dict[str, tuple[int, int]] | None = None  # notes -> (file id, size)
         for row in todo:
-            full = row if row.get("data") else self.autotask.get("TicketAttachments",
-                                                                 int(row["id"]))
-            content = _decode(full.get("data") if full else None)
-            if content is None:
-                continue
-            name = str(row.get("fullPath") or row.get("title") or f"attachment-{row['id']}")
-            att = self.fieldnation.upload_file(link.work_order_id, folder_id,
-                                               name.rsplit("/", 1)[-1], content)
+            at_id = int(row["id"])
+            # The upload's notes name the Autotask attachment, and an intent is stored before
+            # it: an upload whose answer was lost is found again instead of sent twice.
+            tag = Marker(self.scope.fn_env, ATTACHMENT_KIND, str(at_id)).text
+            intent_key = self._intent_key("TicketAttachments", at_id)
+            found = None
+            if self.store.get_intent(intent_key) is not None:
+                if uploaded is None:
+                    uploaded = {str(f.notes): (int(f.id), int(f.size_bytes or 0))
+                                for folder in self.fieldnation.list_folders(link.work_order_id)
+                                for f in folder.files if f.id is not None and f.notes}
+                found = uploaded.get(tag)
+            if found is None:
+                full = row if row.get("data") else self.autotask.get("TicketAttachments", at_id)
+                content = _decode(full.get("data") if full else None)
+                if content is None:
+                    continue
+                name = str(row.get("fullPath") or row.get("title") or f"attachment-{at_id}")
+                self.store.put_intent(intent_key, {"work_order_id": link.work_order_id,
+                                                   "folder_id": folder_id})
+                att = self.fieldnation.upload_file(link.work_order_id, folder_id,
+                                                   name.rsplit("/", 1)[-1], content, notes=tag)
+                found = (int(att.id or 0), len(content))
             self.store.save_link(Link(
-                scope=self.scope, kind=ATTACHMENT_KIND, fn_id=str(att.id),
-                at_entity="TicketAttachments", at_id=int(row["id"]),
-                work_order_id=link.work_order_id, content_hash=part_hash(len(content)),
+                scope=self.scope, kind=ATTACHMENT_KIND, fn_id=str(found[0]),
+                at_entity="TicketAttachments", at_id=at_id,
+                work_order_id=link.work_order_id, content_hash=part_hash(found[1]),
             ))
-            changes.append(f"attachment:{row['id']}")
+            self.store.delete_intent(intent_key)
+            changes.append(f"attachment:{at_id}")
         return changes
 
     def _documents_folder(self, wo_id: int) -> int:
