@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             raise
         hint = getattr(exc, "hint", None)
         print(f"autotask-fn: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if hint:
+        if hint and str(hint) not in str(exc):
             print(f"  hint: {hint}", file=sys.stderr)
         return EXIT_FAILED
     except httpx.HTTPError as exc:

@@ -98,3 +98,13 @@ def test_nested_settings_tables_build_their_settings_objects() -> None:
         {"webhook_secrets": ["s"], "inbound": {"type_of_work_id": 11}})
     assert isinstance(settings.inbound, InboundSettings)
     assert settings.inbound.type_of_work_id == 11
+
+
+def test_an_inbound_field_map_from_toml_builds_inbound_fields() -> None:
+    from autotask_fn.sync import ConnectorSettings
+    from autotask_fn.sync.inbound_settings import InboundField
+
+    settings = ConnectorSettings.from_mapping({"inbound": {"field_map": [
+        {"udf": "SiteCode", "custom_field_id": 501}, {"udf": "Gate", "label": "Gate"}]}})
+    assert settings.inbound.field_map == (InboundField("SiteCode", custom_field_id=501),
+                                          InboundField("Gate", label="Gate"))

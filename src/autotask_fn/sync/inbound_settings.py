@@ -60,7 +60,8 @@ class InboundField:
 
 
 def _tuple_of_fields(value: Any) -> tuple[InboundField, ...]:
-    return tuple(value)
+    # A TOML/JSON table gives plain mappings: build the InboundField each one describes.
+    return tuple(InboundField(**item) if isinstance(item, Mapping) else item for item in value)
 
 
 def _secrets(value: Any) -> tuple[str, ...]:
