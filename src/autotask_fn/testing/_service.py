@@ -285,11 +285,39 @@ def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: in
     Uses a threading server so concurrent requests really overlap (thread-limit tests).
     """
     import socketserver
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+    import sys
+    from wsgiref.simple_server import (
+        ServerHandler,
+        WSGIRequestHandler,
+        WSGIServer,
+        make_server,
+    )
+
+    class _DropOnTimeout(ServerHandler):
+        # An injected timeout (``Fault(timeout=True)``) ends the exchange with no answer at
+        # all, as a real timeout looks from the client; other errors stay a 500.
+        def handle_error(self) -> None:
+            if isinstance(sys.exc_info()[1], httpx.TimeoutException):
+                return
+            super().handle_error()
 
     class _Quiet(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             return
+
+        def handle(self) -> None:
+            # WSGIRequestHandler.handle, with the handler class above.
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(414)
+                return
+            if not self.parse_request():
+                return
+            handler = _DropOnTimeout(self.rfile, self.wfile,  # type: ignore[arg-type]
+                                     self.get_stderr(),
+                                     self.get_environ(), multithread=False)
+            handler.request_handler = self  # type: ignore[attr-defined]
+            handler.run(self.server.get_app())  # type: ignore[attr-defined]
 
     class _Threading(socketserver.ThreadingMixIn, WSGIServer):
         daemon_threads = True
