@@ -29,7 +29,11 @@ from autotask_fn.autotask.errors import (
     AutotaskRateLimitError,
 )
 from autotask_fn.errors import AutotaskFnError
-from autotask_fn.fieldnation.errors import FieldNationAuthError, FieldNationServerError
+from autotask_fn.fieldnation.errors import (
+    FieldNationAuthError,
+    FieldNationRateLimitError,
+    FieldNationServerError,
+)
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 MAX_ATTEMPTS = 4
@@ -180,8 +184,14 @@ def test_fault_cell_ends_exact_or_dead_lettered_with_a_typed_reason(name: str) -
     assert issubclass(cell.dead, AutotaskFnError)
     dead = world.svc.dead_letters()
     assert len(dead) == unique
+    patience = world.svc.settings.rate_limit_patience
     for entry in dead:
-        assert entry.attempts == MAX_ATTEMPTS
+        if issubclass(cell.dead, AutotaskRateLimitError | FieldNationRateLimitError):
+            # rate limits are waited out for one threshold window before giving up
+            assert entry.attempts >= MAX_ATTEMPTS
+            assert world.svc.clock() - entry.received_at >= patience
+        else:
+            assert entry.attempts == MAX_ATTEMPTS
         assert (entry.last_error or "").startswith(f"{cell.dead.__name__}: ")
         assert entry.last_error is not None
         assert re.search(cell.why, entry.last_error)

@@ -272,8 +272,12 @@ class SyncService:
         permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
         busy = isinstance(exc, WorkOrderBusyError)  # not a failure: never dead-lettered
         deferred = bool(getattr(exc, "deferred", False))  # waits for a byte budget: likewise
+        # Autotask's hourly threshold (and a 429 from either side) can hold for up to an hour:
+        # such an entry is not given up before it has waited that out.
+        patient = (isinstance(exc, AutotaskRateLimitError | FieldNationRateLimitError)
+                   and self.clock() - entry.received_at < self.settings.rate_limit_patience)
         if permanent or (entry.attempts >= self.settings.max_attempts
-                         and not (busy or deferred)):
+                         and not (busy or deferred or patient)):
             self.store.dead_letter(entry.id, self.worker_id, text)
             totals["dead"] += 1
             log.warning("inbox entry %s dead-lettered after %s attempt(s): %s", entry.id,

@@ -149,6 +149,10 @@ class ConnectorSettings:
     backoff_max: float = 900.0
     """Longest wait between two attempts."""
 
+    rate_limit_patience: float = 3900.0
+    """Seconds an entry that keeps meeting rate limits (Autotask's hourly threshold, a 429)
+    is retried before it may be dead-lettered: one 60-minute threshold window and a margin."""
+
     lock_ttl: float = 300.0
     """Seconds a per-work-order lock lives (a dead worker's lock expires after this)."""
 
