@@ -20,6 +20,7 @@ from autotask_fn.autotask import (
     AutotaskTransportError,
     LocalLimiter,
 )
+from autotask_fn.autotask.limits import NoLimiter
 from autotask_fn.autotask.query import eq
 
 from .conftest import Sleeps
@@ -183,7 +184,7 @@ def test_a_local_limiter_keeps_under_the_thread_limit(fake, new_ticket) -> None:
 def test_without_a_limiter_the_thread_limit_is_a_typed_error(fake, new_ticket) -> None:
     ticket_id = new_ticket()
     fake.latency = 0.03
-    client = client_for(fake, max_retries=0)
+    client = client_for(fake, max_retries=0, limiter=NoLimiter())
     errors = hammer(client, ticket_id)
     assert errors
     assert all(isinstance(e, AutotaskThreadLimitError) for e in errors)
@@ -193,6 +194,14 @@ def test_without_a_limiter_the_thread_limit_is_a_typed_error(fake, new_ticket) -
 def test_thread_limit_refusals_are_retried(fake, new_ticket) -> None:
     ticket_id = new_ticket()
     fake.latency = 0.03
-    client = client_for(fake, max_retries=8, sleep=time.sleep)
+    client = client_for(fake, max_retries=8, sleep=time.sleep, limiter=NoLimiter())
     assert hammer(client, ticket_id, workers=5) == []
     assert any(r.status == 429 for r in fake.requests)
+
+
+def test_a_client_limits_itself_by_default(fake, new_ticket) -> None:
+    ticket_id = new_ticket()
+    fake.latency = 0.03
+    client = client_for(fake, max_retries=0)
+    assert hammer(client, ticket_id, workers=5) == []
+    assert not any(r.status == 429 for r in fake.requests)

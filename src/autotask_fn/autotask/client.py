@@ -20,7 +20,7 @@ from autotask_fn.autotask.errors import (
     AutotaskPagingError,
     AutotaskPicklistError,
 )
-from autotask_fn.autotask.limits import Limiter, NoLimiter
+from autotask_fn.autotask.limits import Limiter, LocalLimiter
 from autotask_fn.autotask.metadata import (
     EntityInfo,
     FieldInfo,
@@ -111,9 +111,11 @@ class AutotaskClient:
 
     The REST base is discovered from the username on first use (``zone``) unless ``base_url``
     is given. Pass ``http_client`` (an ``httpx.Client`` you own) or ``transport`` to control
-    pooling or to talk to a fake. ``limiter`` (default: none) keeps concurrent requests and
-    attachment uploads within Autotask's limits; ``max_retries`` applies to requests that are
-    safe to repeat.
+    pooling or to talk to a fake. ``limiter`` (default: a fresh :class:`LocalLimiter` for this
+    process: 3 requests in flight per endpoint, the attachment byte budget, the hourly
+    threshold read every 250 requests; pass a shared one for many workers, or
+    ``NoLimiter()`` to switch limiting off) keeps requests within Autotask's limits;
+    ``max_retries`` applies to requests that are safe to repeat.
     """
 
     def __init__(
@@ -147,7 +149,7 @@ class AutotaskClient:
         self.impersonation_resource_id = impersonation_resource_id
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
-        self._limiter: Limiter = limiter if limiter is not None else NoLimiter()
+        self._limiter: Limiter = limiter if limiter is not None else LocalLimiter()
         self.stats = RequestStats()
         headers = {
             "ApiIntegrationCode": code,
@@ -187,7 +189,7 @@ class AutotaskClient:
 
     @property
     def limiter(self) -> Limiter:
-        """The limiter in use (a no-op one when none was given)."""
+        """The limiter in use (a :class:`LocalLimiter` when none was given)."""
         return self._limiter
 
     # -- zone ---------------------------------------------------------------------------
