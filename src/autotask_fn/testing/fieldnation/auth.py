@@ -69,6 +69,10 @@ class Tokens:
         self._client_secret = client_secret
         self._tokens: dict[str, Token] = {}
 
+    def issued(self) -> list[str]:
+        """Every token value issued so far (tests check none of them leaks anywhere)."""
+        return list(self._tokens)
+
     def issue_for(self, user: User, scope: str = "basic") -> Token:
         """Issue a token for ``user`` (what a successful grant does)."""
         token = Token(secrets.token_hex(20), user.id, self.clock.timestamp() + TOKEN_LIFETIME,
