@@ -15,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from autotask_fn._cassettes import build_recorder
+
 __all__ = ["FILTERED_HEADERS", "recorder"]
 
 #: Request headers removed from every recorded interaction.
@@ -31,23 +33,8 @@ def recorder(path: str | Path, *, record_mode: str = "once", **options: Any) -> 
     replace them. The ``user`` query parameter of zone lookups (the API username) is
     filtered too.
     """
-    try:
-        import vcr
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "autotask_fn.autotask.cassettes needs vcrpy: pip install 'autotask-fn[test]'"
-        ) from exc
-    settings: dict[str, Any] = {
-        "cassette_library_dir": str(path),
-        "record_mode": record_mode,
-        "match_on": ("method", "uri", "body"),
-        "filter_headers": list(FILTERED_HEADERS)
-        + [h.lower() for h in FILTERED_HEADERS],
-        "filter_query_parameters": [("user", "[FILTERED]")],
-        "decode_compressed_response": True,
-        "serializer": "yaml",
-    }
-    for key in ("filter_headers", "filter_query_parameters"):
-        settings[key] = [*settings[key], *options.pop(key, ())]
-    settings.update(options)
-    return vcr.VCR(**settings)
+    return build_recorder(
+        path, record_mode, owner="autotask_fn.autotask.cassettes", headers=FILTERED_HEADERS,
+        query_parameters=[("user", "[FILTERED]")], options=options,
+        match_on=("method", "uri", "body"),
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from autotask_fn._cassettes import build_recorder
 from autotask_fn._redact import REDACTED, SECRET_PARAMS
 
 __all__ = ["FILTERED_HEADERS", "recorder"]
@@ -81,24 +82,9 @@ def recorder(path: str | Path, *, record_mode: str = "once", **options: Any) -> 
     on method and path (the token request's body is filtered, so it cannot be matched on).
     Extra ``filter_*`` keyword arguments are added to these filters, never replace them.
     """
-    try:
-        import vcr
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "autotask_fn.fieldnation.cassettes needs vcrpy: pip install 'autotask-fn[test]'"
-        ) from exc
-    settings: dict[str, Any] = {
-        "cassette_library_dir": str(path),
-        "record_mode": record_mode,
-        "match_on": ("method", "scheme", "host", "port", "path"),
-        "filter_headers": [*FILTERED_HEADERS, *(h.lower() for h in FILTERED_HEADERS)],
-        "filter_query_parameters": [("access_token", REDACTED)],
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
-        "decode_compressed_response": True,
-        "serializer": "yaml",
-    }
-    for key in ("filter_headers", "filter_query_parameters"):
-        settings[key] = [*settings[key], *options.pop(key, ())]
-    settings.update(options)
-    return vcr.VCR(**settings)
+    return build_recorder(
+        path, record_mode, owner="autotask_fn.fieldnation.cassettes", headers=FILTERED_HEADERS,
+        query_parameters=[("access_token", REDACTED)], options=options,
+        match_on=("method", "scheme", "host", "port", "path"),
+        before_record_request=_scrub_request, before_record_response=_scrub_response,
+    )
