@@ -79,7 +79,9 @@ _PROBE = """
 window.addEventListener("load", () => {
   const out = [];
   for (const pre of document.querySelectorAll(".md-content pre > code")) {
-    if (pre.scrollWidth > pre.clientWidth + 1) out.push("clipped pre: " + pre.textContent.slice(0, 40));
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      out.push("clipped pre: " + pre.textContent.slice(0, 40));
+    }
   }
   for (const code of document.querySelectorAll(".md-content td:first-child code")) {
     const lines = code.getClientRects().length;
