@@ -109,7 +109,8 @@ def test_update_incident_id_and_location(fn: FieldNationClient) -> None:
                                     "country": "US"})
     assert (wo.location.city, wo.location.zip) == ("Fargo", "58102")
     assert fn.get_work_order(wo_id).incident_id == "T20260105.0042"
-    assert fn.iter_work_orders({"incident_id": "T20260105.0042"}).__next__().id == wo_id
+    with pytest.raises(FieldNationValidationError, match="f_incident_id"):
+        next(fn.iter_work_orders({"incident_id": "T20260105.0042"}))  # documented nowhere
 
 
 def test_lifecycle_actions(fn: FieldNationClient, fake: FakeFieldNation) -> None:

@@ -563,10 +563,13 @@ class TicketImporter:
                     work_order_id=wo_id, data={})
 
     def _find_by_incident(self, incident_id: str) -> int | None:
+        # f_incident_id is not a documented filter (the API may refuse or ignore it), so the
+        # whole list is read (``workorders_all``, never the sticky one) and every work order
+        # is checked here before it is adopted. Only a record without a marker gets here.
         if not incident_id:
             return None
-        found = [int(wo.id) for wo in
-                 self.fieldnation.iter_work_orders({"incident_id": incident_id})
+        found = [int(wo.id) for wo in self.fieldnation.iter_work_orders(
+                     {"list": "workorders_all"})
                  if wo.incident_id == incident_id]
         return min(found) if found else None
 

@@ -56,6 +56,8 @@ class CompanyState:
         self.projects: dict[int, str] = {601: "Managed Services"}
         self.templates: dict[int, str] = {701: "Standard Site Visit"}
         self.work_orders: dict[int, WorkOrder] = {}
+        #: user id -> the work order list saved with ``sticky=true`` (see ``lists``).
+        self.sticky_lists: dict[int, str] = {}
         self._wo_ids = itertools.count(100001)
         self._ids = itertools.count(5001)
         self.on_event: EventSink | None = None
