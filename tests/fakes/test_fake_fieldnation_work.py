@@ -159,7 +159,8 @@ def test_expense_helpers(fake: FakeFieldNation, api: httpx.Client, wo: int) -> N
 
 
 # -- messages ------------------------------------------------------------------------------
-@pytest.mark.contract("FN-MESSAGE-SHAPE", "FN-MESSAGE-AUDIENCE")
+@pytest.mark.contract("FN-MESSAGE-SHAPE", "FN-MESSAGE-AUDIENCE", "FN-MESSAGE-HIDDEN",
+                      "FN-MESSAGE-TYPES")
 def test_messages_and_replies(api: httpx.Client, tech: httpx.Client, wo: int) -> None:
     posted = api.post(f"{W}/{wo}/messages", json={"message": "Bring a ladder",
                                                   "type": "ASSIGNEDTECH"})
@@ -189,6 +190,7 @@ def test_messages_and_replies(api: httpx.Client, tech: httpx.Client, wo: int) ->
                                                 "type": "SHOUT"}).status_code == 400
 
 
+@pytest.mark.contract("FN-MESSAGES-COUNT-ONLY")
 def test_message_helper(fake: FakeFieldNation, api: httpx.Client, wo: int) -> None:
     note = fake.post_message(wo, "internal", internal=True)
     first = fake.post_message(wo, "On site now")

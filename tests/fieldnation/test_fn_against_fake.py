@@ -90,6 +90,7 @@ def test_missing_work_order_is_not_found(fn: FieldNationClient) -> None:
         fn.get_work_order(999_999)
 
 
+@pytest.mark.contract("FN-WO-LIST-PAGED")
 def test_iter_work_orders_pages_and_filters(fn: FieldNationClient, fake: FakeFieldNation) -> None:
     ids = [fake.create_work_order(title=f"WO {i}") for i in range(5)]
     fake.publish(ids[0])

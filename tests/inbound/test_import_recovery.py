@@ -159,3 +159,24 @@ def test_an_attachment_upload_that_failed_after_storing_is_adopted_not_copied_tw
     links = world.store.list_links(world.svc.scope, "at_attachment")
     assert len({lk.fn_id for lk in links}) == 2
     assert world.svc.import_ticket(ticket_id).changes == ()
+
+
+@pytest.mark.contract("FN-WO-FILTER-INCIDENT", "FN-WO-LIST-STICKY")
+def test_recovery_checks_each_work_order_itself_whatever_list_is_saved(
+        world: InboundWorld) -> None:
+    decoys = [world.fn_fake.create_work_order(title=f"Other {n}", incident_id=f"T2025.{n}")
+              for n in range(3)]
+    # The API user's login last saved the "assigned" tab as sticky: a bare list shows none.
+    world.fn_fake.http_client().get("/api/rest/v2/workorders",
+                                    params={"list": "workorders_assigned", "sticky": "true"})
+    ticket_id = world.ticket()
+    world.fn_fake.fail_next(r"/workorders$", method="POST", after_acting=True, timeout=True)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the transport error is named
+        world.svc.import_ticket(ticket_id)
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert retry.recovered
+    assert retry.work_order_id not in decoys
+    assert len(world.fn_fake.state.work_orders) == 4
+    assert not any("f_incident_id" in r.url for r in world.fn_fake.requests)

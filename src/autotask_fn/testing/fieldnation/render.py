@@ -15,7 +15,9 @@ Messages are rendered in the shape of Field Nation's published Message model
 (``fieldnation/mulesoft-v2-connector``): an integer ``msg_id``, the create ``type`` and the
 audience in the top-level ``role`` (as the new documentation's example shows), and
 ``replies`` as a ``{metadata, results}`` envelope whose items have the same fields. There is
-no ``internal`` field: nothing in either source has one.
+no ``internal`` field: nothing in either source has one. ``state.message_shape =
+"documented"`` switches to the messages page's example instead (string ids, the audience
+only in ``role``, replies as a plain list).
 """
 
 from __future__ import annotations
@@ -206,6 +208,7 @@ class Renderer:
         return collection([self.signature(s) for s in wo.signatures],
                           ["add"] if wo.status in UPLOAD_STATES else [])
 
+    @contract_rule("FN-MESSAGES-COUNT-ONLY")
     def _s_messages(self, wo: WorkOrder) -> dict[str, Any]:
         # The full work order carries the message count only (reference §3).
         visible = [m for m in wo.messages
@@ -260,8 +263,19 @@ class Renderer:
 
     @contract_rule("FN-MESSAGE-AUDIENCE", "FN-MESSAGE-SHAPE")
     def message(self, message: Message, parent: Message | None = None) -> dict[str, Any]:
-        """A message in the published shape; replies as a ``{metadata, results}`` envelope."""
+        """A message in the published shape; replies as a ``{metadata, results}`` envelope.
+
+        With ``state.message_shape == "documented"`` the shape of the messages page's example
+        instead: ``msg_id`` a string, the audience only in ``role``, ``replies`` a list.
+        """
         author = self.state.user(message.author_id)
+        if self.state.message_shape == "documented":
+            return {"msg_id": message.msg_id,
+                    "from": {"id": author.id, "name": author.name, "role": author.role},
+                    "message": message.text, "role": message.type, "read": False,
+                    "created": utc_obj(message.created),
+                    **({} if parent else {"replies": [self.message(r, message)
+                                                      for r in message.replies]})}
         out: dict[str, Any] = {
             "id": int(message.msg_id),
             "msg_id": int(message.msg_id),

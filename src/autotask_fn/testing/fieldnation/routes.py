@@ -174,6 +174,7 @@ def _since(raw: str) -> datetime:
     raise bad_request("'f_created' must be 'YYYY-MM-DD' or 'YYYY-MM-DD HH:mm:ss'.")
 
 
+@contract_rule("FN-WO-LIST-PAGED")
 def list_work_orders(call: Call) -> FakeResponse:
     """``GET /workorders`` with paging, ``list``/``sticky``, ``f_`` filters and
     ``sort_by``/``sort_direction``."""
