@@ -11,7 +11,7 @@ from world import World
 
 from autotask_fn.fieldnation.client import FieldNationClient, Listing
 from autotask_fn.fieldnation.models import Message, TimeLog, structure
-from autotask_fn.sync import Action
+from autotask_fn.sync import Action, ConnectorSettings
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
@@ -107,3 +107,12 @@ def test_a_setting_widens_the_public_audiences(monkeypatch: pytest.MonkeyPatch) 
     internal = world.validated.note_publish_internal
     assert publish["Broadcast"] != internal
     assert publish["Mystery"] == internal
+
+
+def test_internal_audiences_cannot_be_made_public() -> None:
+    faults = ConnectorSettings(message_public_audiences=["staff_note", "customer_broadcast"]
+                               ).check()
+    assert [("STAFF_NOTE" in f.message) for f in faults
+            if f.field == "message_public_audiences"] == [True]
+    assert ConnectorSettings(message_public_audiences=["Customer_Broadcast"]
+                             ).message_public_audiences == frozenset({"CUSTOMER_BROADCAST"})
