@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from inbound_world import InboundWorld
 
@@ -180,3 +181,37 @@ def test_recovery_checks_each_work_order_itself_whatever_list_is_saved(
     assert retry.work_order_id not in decoys
     assert len(world.fn_fake.state.work_orders) == 4
     assert not any("f_incident_id" in r.url for r in world.fn_fake.requests)
+
+
+@pytest.mark.contract("FN-SUBCOLLECTION-PAGED")
+def test_an_upload_is_not_repeated_on_the_strength_of_an_incomplete_folder_list(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from autotask_fn.fieldnation.client import FieldNationClient, Listing
+
+    world = InboundWorld(import_attachments=True)
+    ticket_id = world.ticket()
+    world.at_fake.insert("TicketAttachments", {
+        "parentID": ticket_id, "parentType": 4, "title": "a.pdf", "fullPath": "a.pdf",
+        "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
+        "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+    world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, after_acting=True)
+    with pytest.raises(FieldNationError):
+        world.svc.import_ticket(ticket_id)
+
+    real = FieldNationClient.list_folders
+    torn = [True]
+
+    def read(self: FieldNationClient, work_order_id: int | str) -> Listing:  # type: ignore[type-arg]
+        found = real(self, work_order_id)
+        if not torn[0]:
+            return found
+        return Listing([attrs.evolve(f, files=[]) for f in found], complete=False)
+
+    monkeypatch.setattr(FieldNationClient, "list_folders", read)
+    world.svc.import_ticket(ticket_id)  # cannot tell whether the upload landed: waits
+    (wo_id,) = world.fn_fake.state.work_orders
+    torn[0] = False
+    world.svc.import_ticket(ticket_id)
+    docs = next(f for f in world.fn.list_folders(wo_id) if f.name == "Documents")
+    assert [f.name for f in docs.files] == ["a.pdf"]
+    assert len(world.store.list_links(world.svc.scope, "at_attachment")) == 1
