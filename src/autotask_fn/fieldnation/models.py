@@ -368,12 +368,12 @@ class WorkOrder:
     folders: list[Folder] = attrs.field(factory=list)
     signatures: list[Signature] = attrs.field(factory=list)
     contacts: list[Contact] = attrs.field(factory=list)
-    assignee: User | None = None
-    company: Company | None = None
     incomplete: frozenset[str] = attrs.field(factory=frozenset)
     """Sub-collections (of :data:`PAGED_SUB_COLLECTIONS`) not known to be complete here: absent,
     without ``metadata.total``, or with more rows in total than came (Field Nation embeds at
     most one page). Nothing may be deleted because a row is missing from one of these."""
+    assignee: User | None = None
+    company: Company | None = None
     raw: Raw = attrs.field(factory=dict, repr=False)
 
     @classmethod
@@ -581,10 +581,10 @@ def _norm_work_order(obj: Raw) -> Raw:
         "folders": results(obj.get("attachments", obj.get("folders"))),
         "signatures": results(obj.get("signatures")),
         "contacts": results(obj.get("contacts")),
-        "assignee": _user_or_none(obj.get("assignee")),
-        "company": _mapping(obj.get("company")),
         "incomplete": frozenset(name for name in PAGED_SUB_COLLECTIONS if not listed_in_full(
             obj.get(name, obj.get("folders") if name == "attachments" else None))),
+        "assignee": _user_or_none(obj.get("assignee")),
+        "company": _mapping(obj.get("company")),
     }
 
 
