@@ -77,6 +77,7 @@ def test_create_then_get_work_order(fn: FieldNationClient) -> None:
     assert [f.name for f in got.folders] == ["Documents", "Misc"]
 
 
+@pytest.mark.contract("FN-WO-COLUMNS")
 def test_get_with_columns_limits_the_sections(fn: FieldNationClient) -> None:
     wo_id = fn.create_work_order({"title": "Columns"}).id
     wo = fn.get_work_order(wo_id, columns=["title", "status"])

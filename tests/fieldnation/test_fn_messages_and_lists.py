@@ -122,7 +122,7 @@ def test_messages_are_read_page_by_page(fn: FieldNationClient, fake: FakeFieldNa
 # --------------------------------------------------------------------------- paged lists
 
 
-@pytest.mark.contract("FN-SUBCOLLECTION-EMBEDDED-PAGE", "FN-SUBCOLLECTION-PAGED")
+@pytest.mark.contract("FN-SUBCOLLECTION-EMBEDDED-PAGE", "FN-SUBCOLLECTION-PAGED", "FN-WO-COLUMNS")
 def test_a_full_read_fetches_the_rest_of_a_partly_embedded_collection(
         fn: FieldNationClient, fake: FakeFieldNation, assigned: int) -> None:
     logs = [fake.log_time(assigned, T0 + timedelta(hours=h), T0 + timedelta(hours=h, minutes=20))

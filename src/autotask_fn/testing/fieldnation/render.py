@@ -98,6 +98,7 @@ def user_ref(user: User) -> dict[str, Any]:
             "email": user.email}
 
 
+@contract_rule("FN-WO-COLUMNS")
 def columns_arg(raw: str | None) -> tuple[str, ...] | None:
     """Parse ``columns=a,b``; unknown section names are refused (stricter than silence)."""
     if raw is None or not raw.strip():
