@@ -105,7 +105,8 @@ def test_time_helpers(fake: FakeFieldNation, api: httpx.Client, wo: int) -> None
     assert api.get(f"{W}/{wo}/time_logs").json()["results"][0]["verified"] is True
 
 
-def test_sub_resource_lists_are_paged_but_the_full_order_shows_all(
+@pytest.mark.contract("FN-SUBCOLLECTION-PAGED", "FN-SUBCOLLECTION-EMBEDDED-PAGE")
+def test_sub_resource_lists_are_paged_and_the_full_order_embeds_one_page(
         fake: FakeFieldNation, api: httpx.Client, wo: int) -> None:
     ids = [fake.log_time(wo, T0 + timedelta(hours=h), T0 + timedelta(hours=h, minutes=30))
            for h in range(30)]
@@ -114,8 +115,8 @@ def test_sub_resource_lists_are_paged_but_the_full_order_shows_all(
     second = api.get(f"{W}/{wo}/time_logs", params={"page": 2}).json()
     assert [t["id"] for t in first["results"] + second["results"]] == ids
     embedded = api.get(f"{W}/{wo}").json()["time_logs"]
-    assert [t["id"] for t in embedded["results"]] == ids
-    assert embedded["metadata"]["pages"] == 1
+    assert [t["id"] for t in embedded["results"]] == ids[:25]
+    assert embedded["metadata"] == {"total": 30, "per_page": 25, "pages": 2, "page": 1}
 
 
 def test_unassigned_provider_cannot_log_time(fake: FakeFieldNation, wo: int) -> None:
@@ -158,12 +159,16 @@ def test_expense_helpers(fake: FakeFieldNation, api: httpx.Client, wo: int) -> N
 
 
 # -- messages ------------------------------------------------------------------------------
+@pytest.mark.contract("FN-MESSAGE-SHAPE", "FN-MESSAGE-AUDIENCE", "FN-MESSAGE-HIDDEN",
+                      "FN-MESSAGE-TYPES")
 def test_messages_and_replies(api: httpx.Client, tech: httpx.Client, wo: int) -> None:
     posted = api.post(f"{W}/{wo}/messages", json={"message": "Bring a ladder",
                                                   "type": "ASSIGNEDTECH"})
     assert posted.status_code == 201
     msg = posted.json()
-    assert isinstance(msg["msg_id"], str)
+    assert isinstance(msg["msg_id"], int)  # published Message model (reference: string)
+    assert (msg["type"], msg["role"]) == ("ASSIGNEDTECH", "ASSIGNEDTECH")
+    assert "internal" not in msg
     assert msg["from"]["role"] == "buyer"
     assert msg["created"] == {"utc": "2026-01-05 09:00:00"}
     reply = tech.post(f"{W}/{wo}/messages/{msg['msg_id']}", json={"message": "Will do"})
@@ -172,7 +177,10 @@ def test_messages_and_replies(api: httpx.Client, tech: httpx.Client, wo: int) ->
     buyer_view = api.get(f"{W}/{wo}/messages").json()["results"]
     assert [(m["message"], m["type"]) for m in buyer_view] == [
         ("Bring a ladder", "ASSIGNEDTECH"), ("tech is slow", "INTERNAL")]
-    assert [r["message"] for r in buyer_view[0]["replies"]] == ["Will do"]
+    replies = buyer_view[0]["replies"]
+    assert replies["metadata"]["total"] == 1
+    assert [(r["message"], r["parent_id"]) for r in replies["results"]] == [
+        ("Will do", msg["msg_id"])]
     tech_view = tech.get(f"{W}/{wo}/messages").json()["results"]
     assert [m["message"] for m in tech_view] == ["Bring a ladder"]
     assert tech.post(f"{W}/{wo}/messages", json={"message": "x",
@@ -182,14 +190,15 @@ def test_messages_and_replies(api: httpx.Client, tech: httpx.Client, wo: int) ->
                                                 "type": "SHOUT"}).status_code == 400
 
 
+@pytest.mark.contract("FN-MESSAGES-COUNT-ONLY")
 def test_message_helper(fake: FakeFieldNation, api: httpx.Client, wo: int) -> None:
     note = fake.post_message(wo, "internal", internal=True)
     first = fake.post_message(wo, "On site now")
     fake.post_message(wo, "Done soon", reply_to=first)
-    got = {m["msg_id"]: m for m in api.get(f"{W}/{wo}/messages").json()["results"]}
-    assert got[note]["internal"] is True
+    got = {str(m["msg_id"]): m for m in api.get(f"{W}/{wo}/messages").json()["results"]}
+    assert got[note]["role"] == "INTERNAL"
     assert got[first]["from"]["id"] == fake.seed.provider_id
-    assert [r["message"] for r in got[first]["replies"]] == ["Done soon"]
+    assert [r["message"] for r in got[first]["replies"]["results"]] == ["Done soon"]
     full = api.get(f"{W}/{wo}").json()
     assert full["messages"]["metadata"]["total"] == 2
     assert "results" not in full["messages"]

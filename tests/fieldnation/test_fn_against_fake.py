@@ -77,6 +77,7 @@ def test_create_then_get_work_order(fn: FieldNationClient) -> None:
     assert [f.name for f in got.folders] == ["Documents", "Misc"]
 
 
+@pytest.mark.contract("FN-WO-COLUMNS")
 def test_get_with_columns_limits_the_sections(fn: FieldNationClient) -> None:
     wo_id = fn.create_work_order({"title": "Columns"}).id
     wo = fn.get_work_order(wo_id, columns=["title", "status"])
@@ -90,6 +91,7 @@ def test_missing_work_order_is_not_found(fn: FieldNationClient) -> None:
         fn.get_work_order(999_999)
 
 
+@pytest.mark.contract("FN-WO-LIST-PAGED")
 def test_iter_work_orders_pages_and_filters(fn: FieldNationClient, fake: FakeFieldNation) -> None:
     ids = [fake.create_work_order(title=f"WO {i}") for i in range(5)]
     fake.publish(ids[0])
@@ -109,7 +111,8 @@ def test_update_incident_id_and_location(fn: FieldNationClient) -> None:
                                     "country": "US"})
     assert (wo.location.city, wo.location.zip) == ("Fargo", "58102")
     assert fn.get_work_order(wo_id).incident_id == "T20260105.0042"
-    assert fn.iter_work_orders({"incident_id": "T20260105.0042"}).__next__().id == wo_id
+    with pytest.raises(FieldNationValidationError, match="f_incident_id"):
+        next(fn.iter_work_orders({"incident_id": "T20260105.0042"}))  # documented nowhere
 
 
 def test_lifecycle_actions(fn: FieldNationClient, fake: FakeFieldNation) -> None:

@@ -126,7 +126,7 @@ def test_amounts_are_decimal_from_strings_or_numbers(amount: object, expected: D
 
 @pytest.mark.parametrize(("mtype", "internal"),
                          [("INTERNAL", True), ("STAFF_NOTE", True), ("ASSIGNEDTECH", False),
-                          (None, False)])
+                          (None, True)])
 def test_message_internal_flag_follows_type(mtype: str | None, internal: bool) -> None:
     msg = structure({"msg_id": 8, "message": "hi", "type": mtype,
                      "from": {"id": 3, "name": "Sam Buyer", "role": "buyer"},

@@ -6,7 +6,7 @@ The public surface::
 """
 
 from autotask_fn.fieldnation._http import RequestStats
-from autotask_fn.fieldnation.client import FieldNationClient
+from autotask_fn.fieldnation.client import FieldNationClient, Listing
 from autotask_fn.fieldnation.errors import (
     FieldNationAuthError,
     FieldNationError,
@@ -66,6 +66,7 @@ __all__ = [
     "FieldNationTransportError",
     "FieldNationValidationError",
     "Folder",
+    "Listing",
     "Location",
     "Message",
     "RequestStats",

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, Literal, TypeVar
 
+import attrs
 import httpx
 
 from autotask_fn.errors import ConfigurationError
@@ -48,6 +49,7 @@ from autotask_fn.fieldnation.tokens import Credentials, TokenManager
 from autotask_fn.fieldnation.webhooks import WebhookAPI
 from autotask_fn.fieldnation.wire import (
     DEFAULT_WIRE,
+    DEFAULT_WORK_ORDER_LIST,
     HOSTS,
     REST_PREFIX,
     TOKEN_PATH,
@@ -58,7 +60,21 @@ T = TypeVar("T")
 
 #: List parameters that are not filters (everything else given to ``iter_work_orders`` is
 #: sent with the ``f_`` prefix).
-_LIST_PARAMS = frozenset({"sort_by", "sort_direction", "columns", "view", "list"})
+_LIST_PARAMS = frozenset({"sort_by", "sort_direction", "columns", "view", "list", "sticky"})
+
+
+class Listing(list[T]):
+    """The rows of a list read page by page, and whether the read is known to be complete.
+
+    ``complete`` is True only when every page's ``metadata`` gave the same ``total``, the last
+    page was reached and that many distinct rows arrived. A list that changed while it was
+    read, or came without metadata, is not complete: nothing may be deleted, zeroed or
+    unlinked because a row is missing from it.
+    """
+
+    def __init__(self, items: Iterable[T] = (), *, complete: bool = False) -> None:
+        super().__init__(items)
+        self.complete = complete
 
 
 def decimal_text(value: Decimal | str | int) -> str:
@@ -217,8 +233,65 @@ class FieldNationClient:
                 return
             page += 1
 
-    def _list(self, path: str, cls: type[T]) -> list[T]:
-        return [self._read(item, cls, "GET", path) for item in self._pages(path)]
+    def _collect(self, path: str, per_page: int = 100) -> tuple[list[Any], bool]:
+        """Every row of a paged list (first sighting of each id kept) and whether the read is
+        known to be complete (see :class:`Listing`)."""
+        rows: list[Any] = []
+        seen: set[int] = set()
+        totals: set[int | None] = set()
+        page, pages = 1, None
+        while True:
+            body = self._call("GET", path, params={"page": page, "per_page": per_page})
+            items = results(body)
+            for item in items:
+                key = to_int(item.get("id", item.get("msg_id")))
+                if key is None or key not in seen:
+                    rows.append(item)
+                if key is not None:
+                    seen.add(key)
+            meta = body.get("metadata") if isinstance(body, Mapping) else None
+            meta = meta if isinstance(meta, Mapping) else {}
+            pages = to_int(meta.get("pages"))
+            totals.add(to_int(meta.get("total")))
+            if not items or pages is None or page >= pages:
+                break
+            page += 1
+        total = next(iter(totals)) if len(totals) == 1 else None
+        complete = (total is not None and pages is not None and len(rows) == total
+                    and (page >= pages or total == 0))
+        return rows, complete
+
+    def _list(self, path: str, cls: type[T]) -> Listing[T]:
+        rows, complete = self._collect(path)
+        return Listing((self._read(item, cls, "GET", path) for item in rows), complete=complete)
+
+    def _complete(self, wo: WorkOrder) -> WorkOrder:
+        """Read page by page each sub-collection the work order embeds only in part (its
+        ``metadata.total`` exceeds the rows present). One that came without a total stays in
+        ``incomplete`` unread: nothing says more rows exist, but nothing says none do."""
+        readers: dict[str, tuple[str, Callable[[int], Listing[Any]]]] = {
+            "time_logs": ("time_logs", self.list_time_logs),
+            "attachments": ("folders", self.list_folders),
+            "signatures": ("signatures", self.list_signatures),
+            "contacts": ("contacts", self.list_contacts),
+        }
+        changes: dict[str, Any] = {}
+        incomplete = set(wo.incomplete)
+        for name in sorted(wo.incomplete & readers.keys()):
+            field, read = readers[name]
+            meta = wo.raw.get(name)
+            meta = meta.get("metadata") if isinstance(meta, Mapping) else None
+            if not isinstance(meta, Mapping) or to_int(meta.get("total")) is None:
+                continue
+            listing = read(wo.id)
+            if listing.complete:
+                incomplete.discard(name)
+                changes[field] = list(listing)
+            else:  # keep every row either read saw; deletions wait for a complete list
+                ids = {getattr(row, "id", None) for row in listing}
+                changes[field] = [*listing, *(row for row in getattr(wo, field)
+                                              if row.id is None or row.id not in ids)]
+        return attrs.evolve(wo, incomplete=frozenset(incomplete), **changes)
 
     @staticmethod
     def _wo(work_order_id: int | str) -> str:
@@ -231,27 +304,37 @@ class FieldNationClient:
 
     def get_work_order(self, work_order_id: int | str,
                        columns: Sequence[str] | str | None = None) -> WorkOrder:
-        """Fetch one work order; without ``columns`` the full object with its sub-collections."""
+        """Fetch one work order; without ``columns`` the full object with its sub-collections.
+
+        Field Nation embeds one page of each sub-collection (with ``metadata.total``); a full
+        read fetches the rest of any that came in part from its own endpoint, page by page.
+        Whatever is still not known to be complete is named in ``WorkOrder.incomplete``.
+        """
         path = self._wo(work_order_id)
         params = {}
         if columns:
             params["columns"] = columns if isinstance(columns, str) else ",".join(columns)
-        return self._read(self._call("GET", path, params=params), WorkOrder, "GET", path)
+        wo = self._read(self._call("GET", path, params=params), WorkOrder, "GET", path)
+        return self._complete(wo) if not columns and wo.incomplete else wo
 
     def iter_work_orders(self, filters: Mapping[str, Any] | None = None,
                          per_page: int = 100) -> Iterator[WorkOrder]:
         """Iterate over every work order matching ``filters``, page by page.
 
         Filter names are sent with the ``f_`` prefix (``{"status": 3}`` -> ``f_status=3``);
-        ``sort_by``/``sort_direction``/``columns``/``view``/``list`` pass through unchanged.
+        ``sort_by``/``sort_direction``/``columns``/``view``/``list``/``sticky`` pass through
+        unchanged. ``list`` defaults to ``workorders_all`` and ``sticky`` to ``false``: without
+        them Field Nation applies the user's last saved list, which silently changes results.
         """
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"list": DEFAULT_WORK_ORDER_LIST, "sticky": "false"}
         for key, value in (filters or {}).items():
             if value is None:
                 continue
             name = key if key.startswith("f_") or key in _LIST_PARAMS else f"f_{key}"
             if isinstance(value, list | tuple | set):
                 value = ",".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
             params[name] = value
         for item in self._pages("/workorders", params, per_page):
             yield self._read(item, WorkOrder, "GET", "/workorders")
@@ -343,7 +426,7 @@ class FieldNationClient:
             return self._read(body, Schedule, "PUT", path)
         return self.get_schedule(work_order_id)
 
-    def list_contacts(self, work_order_id: int | str) -> list[Contact]:
+    def list_contacts(self, work_order_id: int | str) -> Listing[Contact]:
         """Contacts on the work order."""
         return self._list(self._wo(work_order_id) + "/contacts", Contact)
 
@@ -376,7 +459,7 @@ class FieldNationClient:
 
     # ------------------------------------------------------------------ time logs
 
-    def list_time_logs(self, work_order_id: int | str) -> list[TimeLog]:
+    def list_time_logs(self, work_order_id: int | str) -> Listing[TimeLog]:
         """Time logs of the work order."""
         return self._list(self._wo(work_order_id) + "/time_logs", TimeLog)
 
@@ -422,7 +505,7 @@ class FieldNationClient:
 
     # ------------------------------------------------------------------ expenses
 
-    def list_expenses(self, work_order_id: int | str) -> list[Expense]:
+    def list_expenses(self, work_order_id: int | str) -> Listing[Expense]:
         """Expenses of the work order."""
         return self._list(self._wo(work_order_id) + "/expenses", Expense)
 
@@ -456,8 +539,9 @@ class FieldNationClient:
 
     # ------------------------------------------------------------------ messages
 
-    def list_messages(self, work_order_id: int | str) -> list[Message]:
-        """Messages (with their replies) on the work order."""
+    def list_messages(self, work_order_id: int | str) -> Listing[Message]:
+        """Messages (with their replies) on the work order, read page by page (``/messages`` is
+        paged; the work order itself carries only their count)."""
         return self._list(self._wo(work_order_id) + "/messages", Message)
 
     def post_message(self, work_order_id: int | str, text: str, type: str = "INTERNAL",
@@ -481,7 +565,7 @@ class FieldNationClient:
 
     # ------------------------------------------------------------------ attachments
 
-    def list_folders(self, work_order_id: int | str) -> list[Folder]:
+    def list_folders(self, work_order_id: int | str) -> Listing[Folder]:
         """Attachment folders with their files."""
         return self._list(self._wo(work_order_id) + "/attachments", Folder)
 
@@ -546,7 +630,7 @@ class FieldNationClient:
 
     # ------------------------------------------------------------------ signatures
 
-    def list_signatures(self, work_order_id: int | str) -> list[Signature]:
+    def list_signatures(self, work_order_id: int | str) -> Listing[Signature]:
         """Signatures captured on the work order."""
         return self._list(self._wo(work_order_id) + "/signatures", Signature)
 

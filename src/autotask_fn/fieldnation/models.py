@@ -26,7 +26,12 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn
 
 from autotask_fn._redact import redact_url
-from autotask_fn.fieldnation.wire import DEFAULT_WIRE, FN_DATETIME_FORMAT, INTERNAL_MESSAGE_TYPES
+from autotask_fn.fieldnation.wire import (
+    DEFAULT_WIRE,
+    FN_DATETIME_FORMAT,
+    INTERNAL_MESSAGE_TYPES,
+    PUBLIC_MESSAGE_AUDIENCES,
+)
 
 Raw = dict[str, Any]
 T = TypeVar("T")
@@ -126,6 +131,15 @@ def to_str(value: object) -> str | None:
     if value is None or isinstance(value, Mapping | list):
         return None
     return str(value)
+
+
+def listed_in_full(value: object) -> bool:
+    """True when a ``{metadata, results}`` envelope holds every row: ``metadata.total`` is
+    given and no larger than the rows present. A bare list or a missing total is not known to
+    be complete."""
+    meta = value.get("metadata") if isinstance(value, Mapping) else None
+    total = to_int(meta.get("total")) if isinstance(meta, Mapping) else None
+    return total is not None and total <= len(results(value))
 
 
 def results(value: object) -> list[Any]:
@@ -253,8 +267,16 @@ class Expense:
 
 @attrs.frozen(kw_only=True)
 class Message:
-    """A work order message; ``internal`` is True for INTERNAL and STAFF_NOTE (hidden from
-    providers)."""
+    """A work order message (or a reply).
+
+    ``audience`` is who the message is for, upper-cased: the published model's ``type`` when
+    present, else the top-level ``role`` (the new documentation's example), and ``INTERNAL``
+    whenever any of ``type``, ``role`` or ``internal`` says the message is internal.
+    ``internal`` is False only for an audience documented as reaching providers
+    (:data:`~autotask_fn.fieldnation.wire.PUBLIC_MESSAGE_AUDIENCES`): INTERNAL, STAFF_NOTE,
+    unknown and missing audiences are internal. ``msg_id`` is read as text whether it came as
+    ``612`` or ``"612"``; ``replies`` as a list or as a ``{metadata, results}`` envelope.
+    """
 
     msg_id: str | None = None
     author: User | None = None
@@ -262,6 +284,8 @@ class Message:
     created: datetime | None = None
     replies: list[Message] = attrs.field(factory=list)
     type: str | None = None
+    role: str | None = None
+    audience: str | None = None
     internal: bool = False
     raw: Raw = attrs.field(factory=dict, repr=False)
 
@@ -344,6 +368,10 @@ class WorkOrder:
     folders: list[Folder] = attrs.field(factory=list)
     signatures: list[Signature] = attrs.field(factory=list)
     contacts: list[Contact] = attrs.field(factory=list)
+    incomplete: frozenset[str] = attrs.field(factory=frozenset)
+    """Sub-collections (of :data:`PAGED_SUB_COLLECTIONS`) not known to be complete here: absent,
+    without ``metadata.total``, or with more rows in total than came (Field Nation embeds at
+    most one page). Nothing may be deleted because a row is missing from one of these."""
     assignee: User | None = None
     company: Company | None = None
     raw: Raw = attrs.field(factory=dict, repr=False)
@@ -360,6 +388,11 @@ class WorkOrder:
 
 
 # --------------------------------------------------------------------------- normalisers
+
+#: Sub-collections a work order embeds one page of, each also readable page by page at
+#: ``/workorders/{id}/<name>``.
+PAGED_SUB_COLLECTIONS = ("time_logs", "attachments", "signatures", "contacts")
+
 
 
 def _norm_status(obj: Raw) -> Raw:
@@ -460,17 +493,27 @@ def _norm_expense(obj: Raw) -> Raw:
             "status_description": to_str(obj.get("status_description"))}
 
 
+def message_audience(obj: Mapping[str, Any]) -> str | None:
+    """The audience of a message object: ``INTERNAL`` when ``type``, ``role`` or ``internal``
+    says so, else ``type`` (the published enum), else ``role``; upper-cased, ``None`` if none.
+    """
+    found = [text.strip().upper() for text in (to_str(obj.get("type")), to_str(obj.get("role")))
+             if text and text.strip()]
+    if obj.get("internal") is True or any(a in INTERNAL_MESSAGE_TYPES for a in found):
+        return "INTERNAL"
+    return found[0] if found else None
+
+
 def _norm_message(obj: Raw) -> Raw:
-    mtype = to_str(obj.get("type"))
-    internal = obj.get("internal")
-    if not isinstance(internal, bool):
-        internal = (mtype or "").upper() in INTERNAL_MESSAGE_TYPES
-    replies = obj.get("replies")
-    return {"msg_id": to_str(obj.get("msg_id", obj.get("id"))),
+    audience = message_audience(obj)
+    msg_id = obj.get("msg_id")
+    return {"msg_id": to_str(msg_id if msg_id is not None else obj.get("id")),
             "author": _user_or_none(obj.get("from", obj.get("author"))),
             "text": to_str(obj.get("message", obj.get("text"))) or "",
             "created": parse_fn_datetime(obj.get("created")),
-            "replies": results(replies), "type": mtype, "internal": internal}
+            "replies": results(obj.get("replies")), "type": to_str(obj.get("type")),
+            "role": to_str(obj.get("role")), "audience": audience,
+            "internal": audience not in PUBLIC_MESSAGE_AUDIENCES}
 
 
 def _norm_attachment(obj: Raw) -> Raw:
@@ -538,6 +581,8 @@ def _norm_work_order(obj: Raw) -> Raw:
         "folders": results(obj.get("attachments", obj.get("folders"))),
         "signatures": results(obj.get("signatures")),
         "contacts": results(obj.get("contacts")),
+        "incomplete": frozenset(name for name in PAGED_SUB_COLLECTIONS if not listed_in_full(
+            obj.get(name, obj.get("folders") if name == "attachments" else None))),
         "assignee": _user_or_none(obj.get("assignee")),
         "company": _mapping(obj.get("company")),
     }

@@ -37,8 +37,20 @@ STATUS_ASSIGNED: Final = 3
 STATUS_CANCELLED: Final = 7
 STATUS_ROUTED: Final = 9
 
-#: Message types hidden from providers (reference §4, Messages).
+#: Message audiences hidden from providers (reference §4, Messages).
 INTERNAL_MESSAGE_TYPES: Final = frozenset({"INTERNAL", "STAFF_NOTE"})
+#: Message audiences documented as reaching providers: the create ``type`` values addressed to
+#: providers (ASSIGNEDTECH, REQUESTEDTECHS, SPECIFICTECH, ROUTEDTECHS) or written by one
+#: (FROMTECH, TECHTOMANAGER). Only these make a message public; INTERNAL, STAFF_NOTE, any
+#: other value and a missing audience are internal (an allow-list, never a deny-list).
+PUBLIC_MESSAGE_AUDIENCES: Final = frozenset({
+    "ASSIGNEDTECH", "REQUESTEDTECHS", "SPECIFICTECH", "ROUTEDTECHS", "FROMTECH",
+    "TECHTOMANAGER"})
+#: Audiences of a reply that follow their thread: public only when the parent message is.
+THREAD_MESSAGE_AUDIENCES: Final = frozenset({"REPLY", "REPLYTOTHREAD"})
+#: The ``list`` sent with every ``GET /workorders`` unless the caller names one. Without it the
+#: API applies the user's last saved sticky list (REST basics page; lists playground page).
+DEFAULT_WORK_ORDER_LIST: Final = "workorders_all"
 
 #: Date-time form the REST API requires inside ``{"utc": ...}`` objects.
 FN_DATETIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"

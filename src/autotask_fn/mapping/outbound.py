@@ -272,13 +272,35 @@ class OutboundMapper:
         }
         return MappedRecord(fn_id, fields)
 
+    def is_internal(self, message: Message, *, public: frozenset[str] = frozenset(),
+                    parent_internal: bool | None = None) -> bool:
+        """Whether a message (or a reply) must stay internal: an allow-list.
+
+        A message is public only when its audience is documented as reaching providers
+        (``Message.internal`` is False) or is one of ``public`` (the host's widening,
+        ``ConnectorSettings.message_public_audiences``). A reply is internal under an internal
+        parent; under a public one it is public when its own audience is public or follows
+        the thread (REPLY, REPLYTOTHREAD). A missing or unknown audience is internal.
+        """
+        from autotask_fn.fieldnation.wire import THREAD_MESSAGE_AUDIENCES
+
+        if parent_internal:
+            return True
+        if not message.internal or message.audience in public:
+            return False
+        return not (parent_internal is False and message.audience in THREAD_MESSAGE_AUDIENCES)
+
     def notes(self, messages: list[Message], *, env: str, ticket_id: int,
               settings: ValidatedSettings) -> list[MappedRecord]:
-        """Every message and reply as TicketNotes; replies inherit an internal parent."""
+        """Every message and reply as TicketNotes (see :meth:`is_internal`)."""
         out = []
-        parents = {str(m.msg_id): m.internal for m in messages if m.msg_id is not None}
+        public = frozenset(settings.settings.message_public_audiences)
+        parents = {str(m.msg_id): self.is_internal(m, public=public)
+                   for m in messages if m.msg_id is not None}
         for fn_id, message in self.iter_messages(messages):
-            parent_internal = parents.get(fn_id.split("/", 1)[0], False)
+            top, _, reply = fn_id.partition("/")
+            internal = (parents[top] if not reply else
+                        self.is_internal(message, public=public, parent_internal=parents[top]))
             out.append(self.note(fn_id, message, env=env, ticket_id=ticket_id, settings=settings,
-                                 internal=message.internal or parent_internal))
+                                 internal=internal))
         return out

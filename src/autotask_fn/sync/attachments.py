@@ -297,6 +297,7 @@ class FileReconciler(AttachmentReconciler):
 
     name = "files"
     kind = "file"
+    source = "attachments"
 
     def enabled(self, ctx: WorkOrderContext) -> bool:
         """``attachments.sync_files``."""
@@ -329,6 +330,7 @@ class ReceiptReconciler(AttachmentReconciler):
 
     name = "receipts"
     kind = "receipt"
+    source = "expenses"
 
     def enabled(self, ctx: WorkOrderContext) -> bool:
         """``attachments.sync_receipts`` and expenses are synced."""
@@ -376,6 +378,7 @@ class SignatureReconciler(AttachmentReconciler):
 
     name = "signatures"
     kind = "signature"
+    source = "signatures"
 
     def enabled(self, ctx: WorkOrderContext) -> bool:
         """``attachments.sync_signatures``."""

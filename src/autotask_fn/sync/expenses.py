@@ -287,6 +287,7 @@ class ChargeReconciler(RecordReconciler):
     at_entity = "TicketCharges"
     can_update = True
     can_delete = True
+    source = "expenses"
 
     def __init__(self, mapper: BillingMapper | None = None,
                  files: AttachmentMapper | None = None) -> None:

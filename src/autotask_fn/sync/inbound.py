@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import time
 import uuid
 import weakref
@@ -70,6 +71,8 @@ from autotask_fn.sync.errors import SyncError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.reports import WebhookAck
 from autotask_fn.sync.settings import _attr
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ImportBusyError",
@@ -134,7 +137,9 @@ class ImportResult:
     """True when this import created the work order."""
     changes: tuple[str, ...] = ()
     """Work order parts written (``title``, ``description``, ``cf:<id>``, ``action:cancel``,
-    ``attachment:<id>`` ...); empty for a no-op import."""
+    ``attachment:<id>`` ...); empty for a no-op import. ``deferred:attachment:<id>`` names an
+    attachment not copied because the work order's folder list was not known to be complete
+    (an earlier upload might be there): the next import tries again."""
     recovered: bool = False
     """True when the link was rebuilt from the ticket marker or an intent (lost store, crash)."""
     autotask_calls: int | None = None
@@ -145,7 +150,7 @@ class ImportResult:
     @property
     def wrote(self) -> bool:
         """True when anything was written to either side."""
-        return self.created or bool(self.changes)
+        return self.created or any(not c.startswith("deferred:") for c in self.changes)
 
 
 @attrs.define
@@ -383,10 +388,13 @@ class TicketImporter:
                 changes.append("action:publish")
             elif self._apply_action(link.work_order_id, "publish"):
                 changes.append("action:publish")
+        left: list[str] = []
         if "attachments" in pending:
             changes.extend(self._import_attachments(loaded, link))
+            if any(c.startswith("deferred:") for c in changes):
+                left.append("attachments")  # the next import tries them again
         data = dict(link.data)
-        data["inbound"] = {**data.get("inbound", {}), "pending": []}
+        data["inbound"] = {**data.get("inbound", {}), "pending": left}
         self.store.save_link(attrs.evolve(link, data=data))
         return changes
 
@@ -563,10 +571,13 @@ class TicketImporter:
                     work_order_id=wo_id, data={})
 
     def _find_by_incident(self, incident_id: str) -> int | None:
+        # f_incident_id is not a documented filter (the API may refuse or ignore it), so the
+        # whole list is read (``workorders_all``, never the sticky one) and every work order
+        # is checked here before it is adopted. Only a record without a marker gets here.
         if not incident_id:
             return None
-        found = [int(wo.id) for wo in
-                 self.fieldnation.iter_work_orders({"incident_id": incident_id})
+        found = [int(wo.id) for wo in self.fieldnation.iter_work_orders(
+                     {"list": "workorders_all"})
                  if wo.incident_id == incident_id]
         return min(found) if found else None
 
@@ -593,6 +604,7 @@ class TicketImporter:
         folder_id = self._documents_folder(link.work_order_id)
         changes = []
         uploaded: dict[str, tuple[int, int]] | None = None  # notes -> (file id, size)
+        listed_in_full = False
         for row in todo:
             at_id = int(row["id"])
             # The upload's notes name the Autotask attachment, and an intent is stored before
@@ -602,10 +614,18 @@ class TicketImporter:
             found = None
             if self.store.get_intent(intent_key) is not None:
                 if uploaded is None:
+                    folders = self.fieldnation.list_folders(link.work_order_id)
+                    listed_in_full = getattr(folders, "complete", False) is True
                     uploaded = {str(f.notes): (int(f.id), int(f.size_bytes or 0))
-                                for folder in self.fieldnation.list_folders(link.work_order_id)
+                                for folder in folders
                                 for f in folder.files if f.id is not None and f.notes}
                 found = uploaded.get(tag)
+                if found is None and not listed_in_full:
+                    # The earlier upload may sit in a folder this read did not show: upload
+                    # nothing now (the intent stays, the next import looks again).
+                    log.warning("attachment %s: folder list incomplete; upload deferred", at_id)
+                    changes.append(f"deferred:attachment:{at_id}")
+                    continue
             if found is None:
                 full = row if row.get("data") else self.autotask.get("TicketAttachments", at_id)
                 content = _decode(full.get("data") if full else None)

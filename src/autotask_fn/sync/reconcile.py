@@ -19,13 +19,16 @@ the links and executes them exactly once:
   after an ambiguous failure, and any create with a leftover intent first runs **one** query
   for the ticket's records of that kind and adopts those carrying the wanted marker;
 * a locked record turns its link ``diverged``; a record deleted in Autotask turns it
-  ``unlinked``; a ticket that is gone raises :class:`~autotask_fn.sync.errors.TicketGoneError`.
+  ``unlinked``; a ticket that is gone raises :class:`~autotask_fn.sync.errors.TicketGoneError`;
+* nothing is deleted because its Field Nation record is missing from a list that is not known
+  to be complete (:attr:`RecordReconciler.source`): the deletion is skipped and reported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -50,6 +53,8 @@ if TYPE_CHECKING:
     from autotask_fn.fieldnation.models import Message, WorkOrder
     from autotask_fn.sync.service import SyncService
     from autotask_fn.sync.settings import ValidatedSettings
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "LOCKED_TEXT",
@@ -151,6 +156,19 @@ class WorkOrderContext:
         result: list[Message] = self.cache["messages"]
         return result
 
+    def listed_in_full(self, source: str | None) -> bool:
+        """True when the Field Nation list ``source`` was read in full this sync: a
+        sub-collection of the work order not in ``WorkOrder.incomplete``, or a list read
+        (``messages``, ``expenses`` in :attr:`cache`) whose ``complete`` flag is set.
+        ``None`` (no Field Nation list behind the records) counts as complete."""
+        if source is None:
+            return True
+        from autotask_fn.fieldnation.models import PAGED_SUB_COLLECTIONS
+
+        if source in PAGED_SUB_COLLECTIONS:
+            return source not in self.work_order.incomplete
+        return getattr(self.cache.get(source), "complete", False) is True
+
     def ticket(self) -> dict[str, Any] | None:
         """The linked ticket as Autotask has it now (one GET, made at most once per sync)."""
         if "ticket" not in self.cache:
@@ -213,6 +231,11 @@ class RecordReconciler(ABC):
     can_update: bool = True
     can_delete: bool = False
     parent_field: str = "ticketID"
+    source: str | None = None
+    """The Field Nation list the wanted records come from (``time_logs``, ``signatures``,
+    ``expenses`` ...). A record missing from it is deleted only when the list is known to be
+    complete (:meth:`WorkOrderContext.listed_in_full`); otherwise the deletion is skipped and
+    reported."""
 
     @abstractmethod
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
@@ -256,9 +279,23 @@ class RecordReconciler(ABC):
                 else:
                     self._save(ctx, link, digest)
         if self.can_delete:
-            for fn_id, link in links.items():
-                if fn_id not in wanted and link.state == LinkState.OK:
-                    self.delete(ctx, link)
+            vanished = [link for fn_id, link in links.items()
+                        if fn_id not in wanted and link.state == LinkState.OK]
+            if vanished and not ctx.listed_in_full(self.source):
+                self._keep(ctx, vanished)
+                return
+            for link in vanished:
+                self.delete(ctx, link)
+
+    def _keep(self, ctx: WorkOrderContext, links: Sequence[Link]) -> None:
+        """Report the records not deleted because the Field Nation list was incomplete."""
+        log.warning("work order %s: %d %s record(s) not deleted: the Field Nation %s list is "
+                    "not known to be complete", ctx.work_order_id, len(links), self.kind,
+                    self.source)
+        for link in links:
+            ctx.record(Change(self.kind, link.fn_id, Action.SKIPPED, self.at_entity, link.at_id,
+                              detail=f"not deleted: the Field Nation {self.source} list is not "
+                                     "known to be complete"))
 
     # -- execution -----------------------------------------------------------------
     def intent_key(self, ctx: WorkOrderContext, fn_id: str) -> str:
@@ -304,6 +341,8 @@ class RecordReconciler(ABC):
         if not self.can_delete:
             return
         wanted = {r.fn_id for r in self.desired(ctx)}
+        if not ctx.listed_in_full(self.source):
+            return  # "nothing wants it" is not known: leave the record (and its intent)
         store = ctx.service.store
         for fn_id, row in found.items():
             if fn_id in wanted or store.get_link(ctx.scope, self.kind, fn_id) is not None:

@@ -68,6 +68,7 @@ class TimeEntryReconciler(RecordReconciler):
     kind = "timelog"
     at_entity = "TimeEntries"
     can_delete = True
+    source = "time_logs"
 
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """``internalNotes`` unless settings put the marker in ``summaryNotes``."""
@@ -135,6 +136,7 @@ class NoteReconciler(RecordReconciler):
     kind = "note"
     at_entity = "TicketNotes"
     can_delete = False
+    source = "messages"
 
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """The note title carries the marker."""
@@ -144,7 +146,7 @@ class NoteReconciler(RecordReconciler):
         """Every message and reply: id, author, text, internal flag."""
         mapper = ctx.service.mapper
         return [
-            [fn_id, m.text, m.internal, m.author.display_name if m.author else None]
+            [fn_id, m.text, m.internal, m.audience, m.author.display_name if m.author else None]
             for fn_id, m in mapper.iter_messages(ctx.messages)
         ]
 

@@ -75,6 +75,10 @@ def _frozen_map(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return dict(value or {})
 
 
+def _audiences(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(a).strip().upper() for a in value)
+
+
 def _lower_keys(value: Mapping[str, int] | None) -> Mapping[str, int]:
     return {str(k).strip().lower(): int(v) for k, v in (value or {}).items()}
 
@@ -103,6 +107,13 @@ class ConnectorSettings:
 
     custom_field_map: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_map)
     """Field Nation custom field *name* -> Autotask ticket user-defined field *name*."""
+
+    message_public_audiences: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_audiences)
+    """Message audiences (``type``/``role`` values) to publish as well, beyond those Field
+    Nation documents as reaching providers (ASSIGNEDTECH, REQUESTEDTECHS, SPECIFICTECH,
+    ROUTEDTECHS, FROMTECH, TECHTOMANAGER). Every other audience, and a missing one, becomes an
+    internal note; INTERNAL and STAFF_NOTE cannot be listed."""
 
     note_type: str = "Task Notes"
     """TicketNote ``noteType`` label."""
@@ -233,6 +244,11 @@ class ConnectorSettings:
                                            time_log_id=1, part=0)
         except (KeyError, IndexError, ValueError) as exc:
             faults.append(SettingsFault("time_entry_summary", f"bad template: {exc!r}"))
+        hidden = sorted(self.message_public_audiences & {"INTERNAL", "STAFF_NOTE"})
+        if hidden or "" in self.message_public_audiences:
+            faults.append(SettingsFault("message_public_audiences",
+                                        f"cannot publish {hidden or ['an empty audience']}: "
+                                        "these messages are hidden from providers"))
         if any(not s for s in self.webhook_secrets):
             faults.append(SettingsFault("webhook_secrets", "contains an empty secret"))
         faults.extend(cross_faults(self))

@@ -27,6 +27,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.company import CompanyState
 from autotask_fn.testing.fieldnation.problems import bad_request, forbidden, not_found
@@ -41,12 +42,14 @@ from autotask_fn.testing.fieldnation.records import (
 from autotask_fn.testing.fieldnation.timefmt import parse_utc_obj
 
 EXPENSE_STATUSES = frozenset({"new", "approved", "disapproved"})
-MESSAGE_TYPES = frozenset({
+#: The create ``type`` values (reference §4; the published Message model's enum).
+MESSAGE_TYPES = contract_value("FN-MESSAGE-TYPES", frozenset({
     "INTERNAL", "ASSIGNEDTECH", "REQUESTEDTECHS", "SPECIFICTECH", "FROMTECH", "REPLY",
     "TECHTOMANAGER", "ROUTEDTECHS", "REPLYTOTHREAD", "STAFF_NOTE",
-})
+}), name=__name__ + ".MESSAGE_TYPES")
 #: Hidden from providers (reference §4).
-HIDDEN_FROM_PROVIDERS = frozenset({"INTERNAL", "STAFF_NOTE"})
+HIDDEN_FROM_PROVIDERS = contract_value("FN-MESSAGE-HIDDEN", frozenset({"INTERNAL", "STAFF_NOTE"}),
+                                       name=__name__ + ".HIDDEN_FROM_PROVIDERS")
 #: What a provider may send; the docs do not list it, the fake takes the provider-side types.
 PROVIDER_MESSAGE_TYPES = frozenset({"FROMTECH", "TECHTOMANAGER", "REPLY", "REPLYTOTHREAD"})
 
@@ -294,6 +297,7 @@ class ActivityOps(CompanyState):
         return expense
 
     # -- messages --------------------------------------------------------------------
+    @contract_rule("FN-MESSAGE-HIDDEN")
     def visible_messages(self, wo_id: int, actor: User) -> list[Message]:
         """Messages the actor may read (providers never see INTERNAL or STAFF_NOTE)."""
         wo = self.work_order(wo_id, actor)

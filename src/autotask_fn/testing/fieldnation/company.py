@@ -56,6 +56,12 @@ class CompanyState:
         self.projects: dict[int, str] = {601: "Managed Services"}
         self.templates: dict[int, str] = {701: "Standard Site Visit"}
         self.work_orders: dict[int, WorkOrder] = {}
+        #: user id -> the work order list saved with ``sticky=true`` (see ``lists``).
+        self.sticky_lists: dict[int, str] = {}
+        #: ``"published"`` (the published Message model: integer ids, ``type`` and ``role``,
+        #: replies as an envelope) or ``"documented"`` (the messages page's example: string
+        #: ids, the audience only in ``role``, replies as a list).
+        self.message_shape = "published"
         self._wo_ids = itertools.count(100001)
         self._ids = itertools.count(5001)
         self.on_event: EventSink | None = None

@@ -8,9 +8,16 @@ carry their files in ``results`` as well::
                   "created": {"utc"}, "status", "status_description",
                   "show_before_assignment", "visible_to_provider", "author": {...}}]}
 
-Messages keep their create ``type`` on read (``INTERNAL``, ``STAFF_NOTE``, ...). Whether the
-real read shape says so is **unconfirmed**; the fake adds ``type`` and ``internal`` so a
-client can tell internal notes apart either way.
+A work order embeds at most one page (25 rows) of each sub-collection, with the
+``metadata.total`` of all of them; the rest is read from the sub-resource's own endpoint.
+
+Messages are rendered in the shape of Field Nation's published Message model
+(``fieldnation/mulesoft-v2-connector``): an integer ``msg_id``, the create ``type`` and the
+audience in the top-level ``role`` (as the new documentation's example shows), and
+``replies`` as a ``{metadata, results}`` envelope whose items have the same fields. There is
+no ``internal`` field: nothing in either source has one. ``state.message_shape =
+"documented"`` switches to the messages page's example instead (string ids, the audience
+only in ``role``, replies as a plain list).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation import lifecycle as lc
 from autotask_fn.testing.fieldnation.activity import HIDDEN_FROM_PROVIDERS
 from autotask_fn.testing.fieldnation.company import COMPANY_NAME
@@ -68,10 +76,17 @@ def page_meta(total: int, page: int, per_page: int) -> dict[str, int]:
             "page": page}
 
 
+#: Rows of a sub-collection embedded in a work order: one page (the list default of 25).
+EMBEDDED_ROWS = contract_value("FN-SUBCOLLECTION-EMBEDDED-PAGE", 25,
+                               name=__name__ + ".EMBEDDED_ROWS")
+
+
+@contract_rule("FN-SUBCOLLECTION-EMBEDDED-PAGE")
 def collection(results: Sequence[Any], actions: Sequence[str] = (), page: int = 1,
                per_page: int | None = None) -> dict[str, Any]:
-    """A sub-collection envelope ``{correlation_id, actions, metadata, results}``."""
-    size = per_page or max(len(results), 25)  # embedded sub-collections show everything
+    """A sub-collection envelope ``{correlation_id, actions, metadata, results}``; embedded
+    (no ``per_page``) it holds the first :data:`EMBEDDED_ROWS` rows and the full total."""
+    size = per_page or EMBEDDED_ROWS
     window = list(results[(page - 1) * size: page * size])
     return {"correlation_id": correlation_id(list(results)), "actions": list(actions),
             "metadata": page_meta(len(results), page, size), "results": window}
@@ -83,6 +98,7 @@ def user_ref(user: User) -> dict[str, Any]:
             "email": user.email}
 
 
+@contract_rule("FN-WO-COLUMNS")
 def columns_arg(raw: str | None) -> tuple[str, ...] | None:
     """Parse ``columns=a,b``; unknown section names are refused (stricter than silence)."""
     if raw is None or not raw.strip():
@@ -193,6 +209,7 @@ class Renderer:
         return collection([self.signature(s) for s in wo.signatures],
                           ["add"] if wo.status in UPLOAD_STATES else [])
 
+    @contract_rule("FN-MESSAGES-COUNT-ONLY")
     def _s_messages(self, wo: WorkOrder) -> dict[str, Any]:
         # The full work order carries the message count only (reference §3).
         visible = [m for m in wo.messages
@@ -245,20 +262,38 @@ class Renderer:
             "receipt": self.file(expense.receipt) if expense.receipt is not None else None,
         }
 
-    def message(self, message: Message) -> dict[str, Any]:
-        """A message with its replies; ``type`` and ``internal`` as the fake's addition."""
+    @contract_rule("FN-MESSAGE-AUDIENCE", "FN-MESSAGE-SHAPE")
+    def message(self, message: Message, parent: Message | None = None) -> dict[str, Any]:
+        """A message in the published shape; replies as a ``{metadata, results}`` envelope.
+
+        With ``state.message_shape == "documented"`` the shape of the messages page's example
+        instead: ``msg_id`` a string, the audience only in ``role``, ``replies`` a list.
+        """
         author = self.state.user(message.author_id)
-        return {
-            "msg_id": message.msg_id,
+        if self.state.message_shape == "documented":
+            return {"msg_id": message.msg_id,
+                    "from": {"id": author.id, "name": author.name, "role": author.role},
+                    "message": message.text, "role": message.type, "read": False,
+                    "created": utc_obj(message.created),
+                    **({} if parent else {"replies": [self.message(r, message)
+                                                      for r in message.replies]})}
+        out: dict[str, Any] = {
+            "id": int(message.msg_id),
+            "msg_id": int(message.msg_id),
             "from": {"id": author.id, "name": author.name, "role": author.role},
-            "role": author.role,
+            "role": message.type,
+            "type": message.type,
             "message": message.text,
             "created": utc_obj(message.created),
-            "type": message.type,
-            "internal": message.type in HIDDEN_FROM_PROVIDERS,
             "read": False,
-            "replies": [self.message(r) for r in message.replies],
         }
+        if parent is not None:
+            out["parent_id"] = int(parent.msg_id)
+        else:
+            replies = [self.message(r, message) for r in message.replies]
+            out["replies"] = {"metadata": page_meta(len(replies), 1, max(len(replies), 25)),
+                              "results": replies}
+        return out
 
     def folder(self, wo: WorkOrder, folder: Folder) -> dict[str, Any]:
         """A folder with its files (providers see only files visible to them)."""

@@ -20,7 +20,9 @@ from typing import Any
 import attrs
 
 from autotask_fn.testing._service import FakeRequest, FakeResponse, json_response
+from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation import lifecycle as lc
+from autotask_fn.testing.fieldnation.lists import resolve_list
 from autotask_fn.testing.fieldnation.multipart import parse_multipart
 from autotask_fn.testing.fieldnation.problems import bad_request, not_found
 from autotask_fn.testing.fieldnation.records import User, WorkOrder
@@ -86,8 +88,10 @@ def paging(request: FakeRequest) -> tuple[int, int]:
     return page, min(per_page, MAX_PER_PAGE)
 
 
+@contract_rule("FN-SUBCOLLECTION-PAGED")
 def paged(request: FakeRequest, items: Sequence[Any], actions: Sequence[str] = ()) -> FakeResponse:
-    """A sub-collection response honouring ``page``/``per_page``."""
+    """A sub-collection response honouring ``page``/``per_page`` (25 a page by default), with
+    ``metadata {total, per_page, pages, page}``."""
     page, per_page = paging(request)
     return json_response(collection(items, actions, page, per_page))
 
@@ -136,7 +140,10 @@ def _remover(action: str, doc: str) -> Handler:
 # -- work orders -----------------------------------------------------------------------
 #: Supported ``f_`` filters; anything else is refused (stricter than the silent docs).
 #: ``f_created`` is a lower bound "YYYY-MM-DD" or "YYYY-MM-DD HH:mm:ss" (format unconfirmed).
-FILTERS = ("f_status", "f_project", "f_template", "f_incident_id", "f_assignee", "f_created")
+#: ``f_incident_id`` is documented nowhere, so it is refused like any unknown filter.
+FILTERS = contract_value("FN-WO-FILTER-INCIDENT", (
+    "f_status", "f_project", "f_template", "f_assignee", "f_created"),
+    name=__name__ + ".FILTERS")
 SORTS = {"id": lambda w: w.id, "created": lambda w: w.created, "updated": lambda w: w.updated,
          "title": lambda w: w.title.lower()}
 
@@ -152,7 +159,6 @@ def _matches(wo: WorkOrder, filters: dict[str, str]) -> bool:
         "f_status": lambda v: lc.status_id(wo.status) in ints(v),
         "f_project": lambda v: wo.project_id in ints(v),
         "f_template": lambda v: wo.template_id in ints(v),
-        "f_incident_id": lambda v: wo.incident_id == v,
         "f_assignee": lambda v: wo.assignee_id in ints(v),
         "f_created": lambda v: wo.created >= _since(v),
     }
@@ -168,9 +174,13 @@ def _since(raw: str) -> datetime:
     raise bad_request("'f_created' must be 'YYYY-MM-DD' or 'YYYY-MM-DD HH:mm:ss'.")
 
 
+@contract_rule("FN-WO-LIST-PAGED")
 def list_work_orders(call: Call) -> FakeResponse:
-    """``GET /workorders`` with paging, ``f_`` filters, ``sort_by``/``sort_direction``."""
+    """``GET /workorders`` with paging, ``list``/``sticky``, ``f_`` filters and
+    ``sort_by``/``sort_direction``."""
     request = call.request
+    statuses = resolve_list(call.state.sticky_lists, call.actor.id, request.param("list"),
+                            request.param("sticky"))
     filters = {k: v[0] for k, v in request.query.items() if k.startswith("f_")}
     unknown = sorted(set(filters) - set(FILTERS))
     if unknown:
@@ -184,7 +194,8 @@ def list_work_orders(call: Call) -> FakeResponse:
     sections = columns_arg(request.param("columns")) or LIST_SECTIONS
     visible = [w for w in call.state.work_orders.values()
                if call.actor.role == "buyer" or call.state.involves(w, call.actor)]
-    rows = sorted((w for w in visible if _matches(w, filters)), key=SORTS[sort_by],
+    rows = sorted((w for w in visible if w.status in statuses and _matches(w, filters)),
+                  key=SORTS[sort_by],
                   reverse=direction == "desc")
     window = rows[(page - 1) * per_page: page * per_page]
     return json_response({"metadata": page_meta(len(rows), page, per_page),
@@ -359,6 +370,7 @@ put_expense = _updater("update_expense", Renderer.expense,
                        "``PUT /workorders/{id}/expenses/{expense_id}``.")
 
 
+@contract_rule("FN-MESSAGES-PAGED")
 def list_messages(call: Call) -> FakeResponse:
     """``GET /workorders/{id}/messages`` (providers do not see internal ones)."""
     messages = call.state.visible_messages(call.wo_id, call.actor)
