@@ -310,7 +310,7 @@ def _charge(**overrides: Any) -> dict[str, Any]:
 def test_billed_charges_are_locked(fake: FakeAutotask, client: httpx.Client) -> None:
     ticket = create(client, "Tickets", ticket_fields(fake))
     charge = create(client, f"Tickets/{ticket}/Charges",
-                    _charge(billingCodeID=fake.seed.expense_billing_code_id, notes="n" * 2000))
+                    _charge(billingCodeID=fake.seed.material_billing_code_id, notes="n" * 2000))
     record = fake.record("TicketCharges", charge)
     assert record is not None
     assert (record["billableAmount"], record["extendedCost"]) == (80.0, 50.0)
@@ -460,3 +460,41 @@ def test_booleans_must_be_true_or_false(fake: FakeAutotask, client: httpx.Client
     for value in (None, "true", 1):
         response = client.post(f"Tickets/{ticket}/Charges", json=_charge(isBillableToCompany=value))
         _refused(response, "isBillableToCompany")
+
+
+# -- expense report status and charge billing codes (contract rows) ---------------------
+@pytest.mark.contract("AT-EXPENSE-REPORT-OPEN")
+@pytest.mark.parametrize(("label", "open_"), [
+    ("In Progress", True), ("Rejected", True), ("Awaiting Approval", False),
+    ("Approved for Payment", False), ("Paid", False), ("Transferred to Quickbooks", False)])
+def test_items_are_added_only_to_reports_in_progress_or_rejected(
+        fake: FakeAutotask, client: httpx.Client, label: str, open_: bool) -> None:
+    report = create(client, "ExpenseReports", _report(fake))
+    fake.set_expense_report_status(report, label)
+    answer = client.post(f"Expenses/{report}/Items", json=_item())
+    if open_:
+        assert answer.is_success, answer.text
+    else:
+        _refused(answer, "submitted")
+
+
+@pytest.mark.contract("AT-EXPENSE-REPORT-OPEN")
+def test_report_status_labels_are_the_documented_ones(client: httpx.Client) -> None:
+    fields = client.get("ExpenseReports/entityInformation/fields").json()["fields"]
+    [status] = [f for f in fields if f["name"] == "status"]
+    assert [v["label"] for v in status["picklistValues"]] == [
+        "In Progress", "Awaiting Approval", "Approved for Payment", "Rejected", "Paid",
+        "Transferred to Quickbooks"]
+
+
+@pytest.mark.contract("AT-CHARGE-MATERIAL-CODE")
+def test_a_charge_needs_a_material_cost_code(fake: FakeAutotask, client: httpx.Client) -> None:
+    ticket = create(client, "Tickets", ticket_fields(fake))
+    for other in (fake.seed.billing_code_id, fake.seed.expense_billing_code_id):
+        _refused(client.post(f"Tickets/{ticket}/Charges", json=_charge(billingCodeID=other)),
+                 "Material Cost Code")
+    charge = create(client, f"Tickets/{ticket}/Charges",
+                    _charge(billingCodeID=fake.seed.material_billing_code_id))
+    _refused(client.patch(f"Tickets/{ticket}/Charges",
+                          json={"id": charge, "billingCodeID": fake.seed.billing_code_id}),
+             "Material Cost Code")

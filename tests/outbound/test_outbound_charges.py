@@ -16,7 +16,7 @@ from autotask_fn.sync.outbound_settings import ExpenseSettings, OutboundCreateSe
 
 def charge_world() -> OutboundWorld:
     world = OutboundWorld()
-    code = world.at_fake.seed.expense_billing_code_id
+    code = world.at_fake.seed.material_billing_code_id
     return OutboundWorld(expenses=ExpenseSettings(destination="ticket_charge",
                                                   billing_code_map={"Travel": code}))
 
@@ -31,7 +31,7 @@ def test_an_expense_becomes_a_charge_with_decimal_units_and_its_billing_code() -
     assert Decimal(str(charge["unitCost"])) == Decimal("0.58")
     assert Decimal(str(charge["unitQuantity"])) == 37
     assert Decimal(str(charge["billableAmount"])) == Decimal("21.46")
-    assert charge["billingCodeID"] == world.at_fake.seed.expense_billing_code_id
+    assert charge["billingCodeID"] == world.at_fake.seed.material_billing_code_id
     assert charge["notes"].startswith(f"[FN:custom:charge:{expense}]")
     assert charge["name"] == "Travel: Mileage to site"
     assert world.at_fake.records("ExpenseItems") == []  # one destination only

@@ -17,7 +17,7 @@ the buyer approved it (``approved``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "expense_settings",
     "expenses_of",
     "on_ticket",
+    "report_locked",
 ]
 
 #: Link kind of an ExpenseReport (one per submitter resource and week ending).
@@ -86,6 +87,17 @@ def _expense_facts(ctx: WorkOrderContext, mapper: AttachmentMapper) -> list[Any]
     return facts
 
 
+def report_locked(row: Mapping[str, Any], resolved: Mapping[str, Any]) -> bool:
+    """Whether an ExpenseReport refuses new items: its ``status`` is not one of the open ones
+    resolved by label from the tenant's metadata (In Progress, Rejected); a report without a
+    status is judged by its ``submit`` flag."""
+    status = row.get("status")
+    if status is None:
+        return bool(row.get("submit"))
+    open_statuses = {int(v) for v in resolved.get("open_report_statuses") or () if v is not None}
+    return int(status) not in open_statuses
+
+
 @attrs.define
 class ReportFinder:
     """Finds or creates the ExpenseReport of one submitter and week ending.
@@ -116,7 +128,7 @@ class ReportFinder:
         if rows:
             row = min(rows, key=lambda r: int(r["id"]))
             at_id = int(row["id"])
-            locked = bool(row.get("submit")) or row.get("status") not in (None, 1, 3)
+            locked = report_locked(row, expense_settings(ctx)[1])
             action = Action.ADOPTED
         else:
             fields = self.mapper.report(marker, resource_id=resource_id, ending=ending,

@@ -35,6 +35,13 @@ __all__ = [
     "settings_part",
 ]
 
+#: ExpenseReports ``status`` labels under which items may be added or changed (vendor:
+#: ExpenseItems REST page). Their ids are tenant data, resolved from the metadata.
+OPEN_REPORT_LABELS = ("In Progress", "Rejected")
+#: A TicketCharge's billing code must be of the Material Cost Code type (vendor: TicketCharges
+#: REST page); the type is read from the BillingCodes ``useType`` picklist by this keyword.
+MATERIAL_KEYWORD = "material"
+
 #: Files up to this many raw bytes are embedded (about 6 MiB once base64-encoded).
 DEFAULT_EMBED_LIMIT = 4_718_592  # 4.5 MiB
 
@@ -175,7 +182,9 @@ class ExpenseSettings:
         """Resolve category, charge and payment labels; check the billing codes exist.
 
         Resolved: ``categories`` (FN label -> value), ``default_category``, ``charge_type``,
-        ``charge_status``, ``payment_type``.
+        ``charge_status``, ``payment_type``, ``open_report_statuses`` (the ExpenseReports
+        ``status`` values of :data:`OPEN_REPORT_LABELS`). For charges, every billing code must
+        be a Material Cost Code; a fault names the codes that would fit.
         """
         faults = self.check(name)
         if not self.enabled:
@@ -193,6 +202,10 @@ class ExpenseSettings:
             if self.payment_type is not None:
                 resolved["payment_type"] = _label(picks, "paymentType", self.payment_type,
                                                   f"{name}.payment_type", faults, "ExpenseItems")
+            reports = _picklists(at_client, "ExpenseReports", name, faults)
+            resolved["open_report_statuses"] = [
+                _label(reports, "status", label, f"{name}.destination", faults,
+                       "ExpenseReports") for label in OPEN_REPORT_LABELS]
         else:
             picks = _picklists(at_client, "TicketCharges", name, faults)
             resolved["charge_type"] = _label(picks, "chargeType", self.charge_type,
@@ -202,7 +215,40 @@ class ExpenseSettings:
         codes = [*self.billing_code_map.values(),
                  *([self.default_billing_code_id] if self.default_billing_code_id else [])]
         _exists(at_client, "BillingCodes", codes, f"{name}.billing_code_map", faults)
+        if self.destination == "ticket_charge" and codes:
+            _material_codes(at_client, codes, f"{name}.billing_code_map", faults)
         return faults, resolved
+
+
+def _material_codes(at_client: Any, ids: Sequence[int], setting: str,
+                    faults: list[SettingsFault]) -> None:
+    """Fault every code in ``ids`` that is not a Material Cost Code, naming ones that are."""
+    from autotask_fn.autotask.query import eq, in_
+
+    picks = _picklists(at_client, "BillingCodes", setting, faults)
+    if picks is None:
+        return
+    material = sorted({v for label, v in picks.get("useType", {}).items()
+                       if MATERIAL_KEYWORD in label})
+    if not material:
+        faults.append(SettingsFault(setting, "the tenant's BillingCodes useType picklist has no "
+                                             "Material Cost Code type"))
+        return
+    try:
+        rows = list(at_client.query("BillingCodes", in_("id", sorted(set(ids))),
+                                    include_fields=["id", "useType"]))
+        wrong = sorted(int(r["id"]) for r in rows if r.get("useType") not in material)
+        fitting = [] if not wrong else list(at_client.query(
+            "BillingCodes", [in_("useType", material), eq("isActive", True)],
+            include_fields=["id", "name"], max_records=5))
+    except Exception as exc:
+        faults.append(SettingsFault(setting, f"cannot read BillingCodes: {exc}"))
+        return
+    names = ", ".join(f"{r['id']} ({r.get('name')})" for r in fitting) or "none is active"
+    for code in wrong:
+        faults.append(SettingsFault(
+            setting, f"BillingCodes {code} is not a Material Cost Code (TicketCharges need "
+                     f"one); Material Cost Codes: {names}"))
 
 
 @attrs.frozen(kw_only=True)

@@ -32,7 +32,7 @@ from autotask_fn.testing.autotask.limits import (
     SlidingWindow,
     ThreadGate,
 )
-from autotask_fn.testing.autotask.picklists import UDFS
+from autotask_fn.testing.autotask.picklists import REPORT_OPEN_LABELS, UDFS, value_of
 from autotask_fn.testing.autotask.query import MAX_PAGE, Query, matches, parse_query, project
 from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
@@ -143,8 +143,18 @@ class FakeAutotask(FakeService):
 
     def submit_expense_report(self, report_id: int) -> None:
         """Submit an expense report as its owner would, locking it and its items."""
-        self._set_fields("ExpenseReports", report_id, submit=True, status=2,
+        self._set_fields("ExpenseReports", report_id, submit=True,
+                         status=value_of("ExpenseReports", "status", "Awaiting Approval"),
                          submitDate=self._tenant.now())
+
+    def set_expense_report_status(self, report_id: int, label: str) -> None:
+        """Move an expense report to the status labelled ``label`` (an approver's action in
+        the UI, e.g. ``"Rejected"`` or ``"Approved for Payment"``). A report moved back to
+        an open status (In Progress, Rejected) is unsubmitted, so its owner can submit again."""
+        fields: dict[str, Any] = {"status": value_of("ExpenseReports", "status", label)}
+        if label in REPORT_OPEN_LABELS:
+            fields["submit"] = False
+        self._set_fields("ExpenseReports", report_id, **fields)
 
     def _set_fields(self, entity: str, record_id: int, **fields: Any) -> None:
         with self._lock:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import attrs
 
+from autotask_fn.testing.contract import contract_value
+
 
 @attrs.frozen
 class PicklistValue:
@@ -59,6 +61,22 @@ STATUS_CANCELLED = 14
 EXPENSE_CATEGORY_MILEAGE = 2
 EXPENSE_CATEGORY_PARTS = 4
 EXPENSE_CATEGORY_TRAVEL = 6
+
+#: ExpenseReports ``status``: the labels are the vendor's (ExpenseReports REST page); the ids
+#: are tenant data the documentation does not give, so code must resolve them by label.
+REPORT_IN_PROGRESS = 1
+REPORT_AWAITING_APPROVAL = 2
+REPORT_APPROVED_FOR_PAYMENT = 3
+REPORT_REJECTED = 4
+REPORT_PAID = 5
+REPORT_TRANSFERRED = 6
+#: Items may be added to (and edited on) a report only in these statuses (vendor: ExpenseItems
+#: REST page, "In Progress or Rejected").
+REPORT_OPEN_LABELS = contract_value("AT-EXPENSE-REPORT-OPEN", frozenset({"In Progress",
+                                                                         "Rejected"}))
+#: BillingCodes ``useType`` of the codes a TicketCharge may reference (vendor: TicketCharges
+#: REST page, "billingCodeID must reference a Material Cost Code type allocation code").
+USE_TYPE_MATERIAL = 2
 
 PICKLISTS: dict[tuple[str, str], tuple[PicklistValue, ...]] = {
     ("Tickets", "status"): _values(
@@ -113,8 +131,10 @@ PICKLISTS: dict[tuple[str, str], tuple[PicklistValue, ...]] = {
         (2, "Ticket"), (6, "Task"), (7, "Regular"), default=2,
     ),
     ("ExpenseReports", "status"): _values(
-        (1, "In Progress"), (2, "Awaiting Approval"), (3, "Rejected"), (4, "Approved"),
-        (5, "Paid"), default=1,
+        (REPORT_IN_PROGRESS, "In Progress"), (REPORT_AWAITING_APPROVAL, "Awaiting Approval"),
+        (REPORT_APPROVED_FOR_PAYMENT, "Approved for Payment"), (REPORT_REJECTED, "Rejected"),
+        (REPORT_PAID, "Paid"), (REPORT_TRANSFERRED, "Transferred to Quickbooks"),
+        default=REPORT_IN_PROGRESS,
     ),
     ("ExpenseItems", "expenseCategory"): _values(
         (1, "Meals"), (EXPENSE_CATEGORY_MILEAGE, "Mileage"), (3, "Lodging"),
@@ -136,7 +156,7 @@ PICKLISTS: dict[tuple[str, str], tuple[PicklistValue, ...]] = {
         (0, "System"), (1, "Non-Billable"), (2, "Regular"), (3, "Recurring Contract"),
     ),
     ("BillingCodes", "useType"): _values(
-        (1, "Work Type"), (2, "Material Cost"), (3, "Internal Allocation"),
+        (1, "Work Type"), (USE_TYPE_MATERIAL, "Material Cost Code"), (3, "Internal Allocation"),
         (4, "Expense Category"),
     ),
     ("ServiceCalls", "status"): _values((1, "New"), (2, "Complete"), (3, "Cancelled"), default=1),
@@ -145,6 +165,22 @@ PICKLISTS: dict[tuple[str, str], tuple[PicklistValue, ...]] = {
     ("Tasks", "status"): _values((1, "New"), (5, "Complete"), (8, "In Progress"), default=1),
     ("Tasks", "taskType"): _values((1, "FixedWork"), (2, "FixedDuration")),
 }
+
+
+def label_of(entity: str, field: str, value: object) -> str | None:
+    """The label of a picklist value (``None`` when unknown)."""
+    for entry in PICKLISTS.get((entity, field), ()):
+        if entry.value == str(value):
+            return entry.label
+    return None
+
+
+def value_of(entity: str, field: str, label: str) -> int:
+    """The integer value of a picklist label (``KeyError`` when unknown)."""
+    for entry in PICKLISTS.get((entity, field), ()):
+        if entry.label == label:
+            return int(entry.value)
+    raise KeyError(f"{entity}.{field} has no value labelled {label!r}")
 
 
 @attrs.frozen

@@ -22,6 +22,7 @@ from autotask_fn.testing.autotask.errors import ApiError, validation
 from autotask_fn.testing.autotask.schema import EntitySpec, FieldDef, ticket_field_name
 from autotask_fn.testing.autotask.tenant import Tenant, merge_udfs
 from autotask_fn.testing.autotask.values import coerce, parse_datetime
+from autotask_fn.testing.contract import contract_rule
 
 ASSIGN_BOTH = (
     "When assigning a Resource, you must assign both a assignedResourceID and "
@@ -234,9 +235,14 @@ def lock_reason(tenant: Tenant, spec: EntitySpec, record: dict[str, Any]) -> str
     return None
 
 
+@contract_rule("AT-EXPENSE-REPORT-OPEN")
 def _report_locked(report: dict[str, Any]) -> bool:
-    # Submitted (submit true, or status past In Progress other than Rejected).
-    return bool(report.get("submit")) or report.get("status") not in (None, 1, 3)
+    """Items may be added only while the report is In Progress or Rejected (by label: the
+    ids are tenant data). A report without a status is judged by its ``submit`` flag."""
+    status = report.get("status")
+    if status is None:
+        return bool(report.get("submit"))
+    return pl.label_of("ExpenseReports", "status", status) not in pl.REPORT_OPEN_LABELS
 
 
 # -- entity rules --------------------------------------------------------------------
@@ -345,6 +351,19 @@ def _midnight(value: str) -> str:
 def _charge(ctx: Context, record: dict[str, Any]) -> None:
     if record.get("unitQuantity") is not None and float(record["unitQuantity"]) <= 0:
         raise validation("unitQuantity must be greater than 0.")
+    _material_code(ctx, record)
+
+
+@contract_rule("AT-CHARGE-MATERIAL-CODE")
+def _material_code(ctx: Context, record: dict[str, Any]) -> None:
+    """``billingCodeID`` must be a Material Cost Code (checked on create and when changed)."""
+    code_id = record.get("billingCodeID")
+    if code_id is None or (ctx.old is not None and ctx.old.get("billingCodeID") == code_id):
+        return
+    code = ctx.tenant.get("BillingCodes", int(code_id))
+    if code is None or code.get("useType") != pl.USE_TYPE_MATERIAL:
+        raise validation(
+            f"billingCodeID {code_id} is not a Material Cost Code type allocation code.")
 
 
 def _attachment(ctx: Context, record: dict[str, Any]) -> None:
@@ -494,9 +513,9 @@ def stamp(ctx: Context, record: dict[str, Any]) -> None:
         )
     elif name == "ExpenseReports":
         if creating:
-            record["status"] = 1
+            record["status"] = pl.REPORT_IN_PROGRESS
         if record.get("submit") and not (ctx.old and ctx.old.get("submit")):
-            record.update(status=2, submitDate=now)
+            record.update(status=pl.REPORT_AWAITING_APPROVAL, submitDate=now)
     elif name in ("ServiceCalls", "Projects", "Tasks") and creating:
         record.update(createDateTime=now, creatorResourceID=ctx.actor_id)
         if name == "Projects":

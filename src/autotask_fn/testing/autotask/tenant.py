@@ -49,6 +49,7 @@ class Seed:
     queue_id: int
     billing_code_id: int
     expense_billing_code_id: int
+    material_billing_code_id: int
     project_id: int
     task_id: int
 
@@ -185,6 +186,11 @@ class Tenant:
             "name": "Travel & Materials", "description": "Charge and expense category code",
             "billingCodeType": 2, "useType": 4, "isActive": True,
         })
+        material_code = self.insert("BillingCodes", {
+            "name": "Parts & Materials", "description": "Material cost code for charges",
+            "billingCodeType": 2, "useType": pl.USE_TYPE_MATERIAL, "isActive": True,
+            "unitCost": 0, "unitPrice": 0,
+        })
         project = self.insert("Projects", {
             "projectName": "Store refresh", "projectNumber": "P20260001", "companyID": company,
             "projectType": 4, "status": 1, "startDateTime": now, "endDateTime": now,
@@ -200,6 +206,7 @@ class Tenant:
             tech_resource_id=tech, ui_resource_id=ui, inactive_resource_id=gone,
             role_id=role, tech_role_id=tech_role, queue_id=pl.QUEUE_FIELD_SERVICES,
             billing_code_id=billing, expense_billing_code_id=expense_code,
+            material_billing_code_id=material_code,
             project_id=project, task_id=task,
         )
 
