@@ -107,6 +107,7 @@ def test_unknown_field_ids_are_refused(client: httpx.Client) -> None:
     assert response.status_code == 500
 
 
+@pytest.mark.contract("AT-CALLOUT-SIGNATURE")
 def test_create_and_update_produce_signed_callouts(
     fake: FakeAutotask, client: httpx.Client
 ) -> None:
@@ -184,3 +185,18 @@ def test_inactive_or_unready_webhooks_send_nothing(
 def test_ui_helpers_apply_the_rules(fake: FakeAutotask) -> None:
     with pytest.raises(ApiError, match="companyID"):
         fake.ui_create_ticket(title="No company", status=1, priority=2)
+
+
+@pytest.mark.contract("AT-CALLOUT-SIGNED-TEXT")
+def test_the_fake_can_sign_the_dotnet_rendering_of_a_plain_body(
+    fake: FakeAutotask, client: httpx.Client
+) -> None:
+    fake.set_tenant_option(callout_signature="dotnet_rendering")
+    _ready_hook(fake, client, "status")
+    fake.ui_create_ticket(**ticket_fields(fake, title="Café <POS> & drawer +1"))
+    [callout] = fake.take_callouts()
+    assert "Café <POS> & drawer +1".encode() in callout.body  # sent plain
+    assert not _verify(callout.body, callout.headers["X-Hook-Signature"])
+    escaped = (callout.body.decode().replace("&", "\\u0026").replace("<", "\\u003C")
+               .replace(">", "\\u003E").replace("+", "\\u002B").replace("é", "\\u00E9"))
+    assert _verify(escaped.encode(), callout.headers["X-Hook-Signature"])

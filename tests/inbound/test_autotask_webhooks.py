@@ -158,3 +158,51 @@ def test_any_signed_body_verifies_and_any_flipped_byte_does_not(
     tampered = body[:index] + bytes([body[index] ^ 0x01]) + body[index + 1:]
     with pytest.raises(WebhookSignatureError):
         CalloutVerifier(key).verify(tampered, headers)
+
+
+# -- which text is signed (unconfirmed: both readings are accepted) ------------------------
+def _callout(fake_mode: str, title: str) -> tuple[bytes, dict[str, str]]:
+    from autotask_fn.testing import FakeAutotask
+
+    fake = FakeAutotask(callout_signature=fake_mode)
+    client = fake.client(sleep=lambda _s: None)
+    hook = create_ticket_webhook(
+        client, name="FN", webhook_url="https://sync.example.com/at",
+        deactivation_url="https://sync.example.com/at/off", secret_key=KEY,
+        field_ids=[fake.webhook_field_id("status")],
+        display_always_field_ids=[fake.webhook_field_id("title")])
+    assert hook.id
+    fake.ui_create_ticket(title=title, companyID=fake.seed.company_id, status=1, priority=2,
+                          queueID=fake.seed.queue_id)
+    [callout] = fake.take_callouts()
+    return callout.body, dict(callout.headers)
+
+
+@pytest.mark.contract("AT-CALLOUT-SIGNED-TEXT")
+@pytest.mark.parametrize("mode", ["sent_bytes", "dotnet_rendering"])
+@pytest.mark.parametrize("title", ["Fix <POS> & drawer", "Café n°5 + 'quotes' \"x\" 😀",
+                                   "back\\slash\tand\nnewline"])
+def test_callouts_signed_either_way_are_accepted(mode: str, title: str) -> None:
+    body, headers = _callout(mode, title)
+    CalloutVerifier(KEY).verify(body, headers)
+    assert parse_callout(body).fields["title"] == title
+
+
+@pytest.mark.contract("AT-CALLOUT-SIGNED-TEXT")
+@pytest.mark.parametrize("mode", ["sent_bytes", "dotnet_rendering"])
+def test_a_tampered_callout_is_refused_whichever_text_was_signed(mode: str) -> None:
+    body, headers = _callout(mode, "Fix <POS> & drawer")
+    with pytest.raises(WebhookSignatureError):
+        CalloutVerifier(KEY).verify(body.replace(b"drawer", b"drawers"), headers)
+    with pytest.raises(WebhookSignatureError):
+        CalloutVerifier("another-key-999").verify(body, headers)
+
+
+def test_the_dotnet_rendering_escapes_inside_strings_only() -> None:
+    from autotask_fn.autotask.webhooks import dotnet_rendering
+
+    text = '{"a&b":"x & <y> \'z\' `q` +1 \\"in\\" \\\\ é 😀","n":[1,2.5,null]}'
+    assert dotnet_rendering(text) == (
+        '{"a\\u0026b":"x \\u0026 \\u003Cy\\u003E \\u0027z\\u0027 \\u0060q\\u0060 \\u002B1 '
+        '\\u0022in\\u0022 \\\\ \\u00E9 \\uD83D\\uDE00","n":[1,2.5,null]}')
+    assert dotnet_rendering(dotnet_rendering(text)) == dotnet_rendering(text)

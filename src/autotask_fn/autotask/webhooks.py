@@ -4,10 +4,13 @@ Autotask POSTs a JSON body to the callout URL and signs it::
 
     X-Hook-Signature: sha1=<base64(HMAC-SHA1(secretKey, raw body))>
 
-The signature covers the exact bytes sent (Autotask escapes some characters .NET style inside
-JSON strings, so re-serialising the body would break it): always verify the raw body, before
-parsing. :class:`CalloutVerifier` compares in constant time and accepts several keys while one
-is rotated. Secret keys never appear in reprs or error messages.
+Verify the raw body, before parsing. Which text Autotask signs is not settled: the vendor page
+says the body; a public integration (n8n-nodes-autotask, its webhook signature helper; its
+issue 6 about recurring invalid signatures is open) found that the HMAC is taken over the body
+re-rendered the way .NET's JSON serializer escapes strings (:func:`dotnet_rendering`).
+:class:`CalloutVerifier` accepts either form, both compared in constant time, and several keys
+while one is rotated: Autotask drops a callout after 5 failed deliveries and deactivates the
+webhook after 25, so a wrong refusal is costly. Secret keys never appear in reprs or errors.
 
 The helpers :func:`create_ticket_webhook` and :func:`remove_ticket_webhook` set up (and take
 down) a ``TicketWebhooks`` callout with its required ``deactivationUrl``, the subscribed fields
@@ -54,6 +57,56 @@ def sign(body: bytes, secret_key: str) -> str:
     return _PREFIX + base64.b64encode(digest).decode("ascii")
 
 
+#: Characters .NET's default JSON encoder writes as ``\uXXXX`` inside strings (HTML-sensitive
+#: ones and ``+``); everything above ``~`` is escaped too.
+_DOTNET_ESCAPED = frozenset("&<>'`+")
+
+
+def _u_escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # written as a UTF-16 surrogate pair, like .NET and JavaScript
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
+    return f"\\u{code:04X}"
+
+
+def dotnet_rendering(text: str) -> str:
+    """``text`` (a JSON document) with its strings escaped the way .NET's JSON serializer
+    escapes them: ``&``, ``<``, ``>``, ``'``, `` ` ``, ``+`` and every character above ``~``
+    become ``\\uXXXX`` (upper-case hex), an escaped quote becomes ``\\u0022``; other escapes
+    and everything outside strings are kept as they are."""
+    out: list[str] = []
+    in_string = False
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if not in_string:
+            in_string = ch == '"'
+            out.append(ch)
+        elif ch == "\\":
+            following = text[i + 1:i + 2]
+            out.append("\\u0022" if following == '"' else ch + following)
+            i += 2
+            continue
+        elif ch == '"':
+            in_string = False
+            out.append(ch)
+        elif ch in _DOTNET_ESCAPED or ord(ch) > 0x7E:
+            out.append(_u_escape(ch))
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _signed_forms(body: bytes) -> tuple[bytes, bytes]:
+    """The raw body and its .NET re-rendering (the raw body again when it is not UTF-8)."""
+    try:
+        return body, dotnet_rendering(body.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return body, body
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     lname = name.lower()
     for key, value in headers.items():
@@ -83,11 +136,13 @@ class CalloutVerifier:
                 "no Autotask webhook secret key configured (InboundSettings.webhook_secrets)"
             )
         given_bytes = given.strip().encode("utf-8")
-        data = _body_bytes(body)
+        forms = _signed_forms(_body_bytes(body))
         ok = False
         for key in self._keys:
-            # Compare against every key (no early exit) so timing says nothing about which.
-            ok |= hmac.compare_digest(sign(data, key).encode("ascii"), given_bytes)
+            for form in forms:
+                # Every key and both forms are compared (no early exit): the timing says
+                # nothing about which matched.
+                ok |= hmac.compare_digest(sign(form, key).encode("ascii"), given_bytes)
         if not ok:
             raise WebhookSignatureError("Autotask callout signature does not match the body")
 
@@ -286,6 +341,7 @@ __all__ = [
     "WebhookSignatureError",
     "WebhookUnsignedError",
     "create_ticket_webhook",
+    "dotnet_rendering",
     "parse_callout",
     "remove_ticket_webhook",
     "sign",

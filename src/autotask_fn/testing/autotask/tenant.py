@@ -20,7 +20,8 @@ class TenantOptions:
     """Tenant settings that change business rules and limits (mutable; see ``set_tenant_option``).
 
     ``attachment_file_limit``: the reference gives 6-7 MB per file; the fake takes the
-    stricter 6,000,000 bytes of decoded data.
+    stricter 6,000,000 bytes of decoded data. ``callout_signature``: which text the webhook
+    signature covers, ``"sent_bytes"`` or ``"dotnet_rendering"`` (see ``webhooks.py``).
     """
 
     allow_time_span_midnight: bool = False
@@ -31,6 +32,7 @@ class TenantOptions:
     attachment_file_limit: int = 6_000_000
     attachment_window_bytes: int = 10_000_000
     attachment_window_seconds: int = 300
+    callout_signature: str = "sent_bytes"
 
 
 @attrs.frozen

@@ -2,9 +2,16 @@
 
 Payload keys follow reference §8 (``Action``, ``Guid``, ``EntityType``, ``Id``, ``Fields``,
 ``EventTime``, ``SequenceNumber``, ``PersonID``). ``Fields`` is keyed by field name (the
-reference leaves id-or-name unconfirmed). The body is serialized the .NET way the reference
-reports (``&``, ``<``, ``>``, ``'``, ``"``, `` ` ``, ``+`` and non-ASCII as ``\\uXXXX``), and the
-``X-Hook-Signature`` header signs exactly the bytes sent, so receivers must verify the raw body.
+reference leaves id-or-name unconfirmed).
+
+Which text the ``X-Hook-Signature`` HMAC covers is unconfirmed (``AT-CALLOUT-SIGNED-TEXT``),
+so the tenant option ``callout_signature`` offers both readings:
+
+* ``"sent_bytes"`` (default): the body is serialized the .NET way (``&``, ``<``, ``>``, ``'``,
+  ``"``, `` ` ``, ``+`` and non-ASCII as ``\\uXXXX``) and the signature covers exactly the
+  bytes sent;
+* ``"dotnet_rendering"``: the body is sent as plain UTF-8 JSON while the signature covers its
+  .NET-escaped rendering, as n8n-nodes-autotask's signature helper assumes.
 """
 
 from __future__ import annotations
@@ -20,8 +27,15 @@ import attrs
 
 from autotask_fn.testing.autotask.schema import ticket_field_name
 from autotask_fn.testing.autotask.tenant import Tenant
+from autotask_fn.testing.contract import contract_rule, contract_value
 
-_ESCAPED = set("\"&<>'`+\\")
+_ESCAPED = set("\"&<>'`+")
+#: System.Text.Json writes the backslash and these control characters with short escapes.
+_SHORT = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: The header and its ``sha1=<base64>`` format (vendor: Webhooks secret key verification page).
+SIGNATURE_HEADER = contract_value("AT-CALLOUT-SIGNATURE", "X-Hook-Signature")
+#: The two readings of which text is signed (see the module docstring).
+SIGNATURE_MODES = contract_value("AT-CALLOUT-SIGNED-TEXT", ("sent_bytes", "dotnet_rendering"))
 
 
 @attrs.frozen
@@ -38,6 +52,7 @@ class Callout:
         return data
 
 
+@contract_rule("AT-CALLOUT-SIGNATURE")
 def sign(secret: str, body: bytes) -> str:
     """``sha1=<base64(HMAC-SHA1(secret, body))>`` as in the ``X-Hook-Signature`` header."""
     digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha1).digest()
@@ -48,7 +63,9 @@ def _escape(text: str) -> str:
     out = []
     for ch in text:
         code = ord(ch)
-        if ch in _ESCAPED or code < 0x20 or code > 0x7E:
+        if ch in _SHORT:
+            out.append(_SHORT[ch])
+        elif ch in _ESCAPED or code < 0x20 or code > 0x7E:
             if code > 0xFFFF:
                 code -= 0x10000
                 out.append(f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}")
@@ -118,11 +135,23 @@ class Dispatcher:
                 "SequenceNumber": self._sequence[hook_id],
                 "PersonID": person_id,
             }
-            body = dotnet_json(payload).encode("ascii")
+            body, signed = render_callout(payload, tenant.options.callout_signature)
             headers = {"Content-Type": "application/json; charset=utf-8"}
             if hook.get("secretKey"):
-                headers["X-Hook-Signature"] = sign(str(hook["secretKey"]), body)
+                headers[SIGNATURE_HEADER] = sign(str(hook["secretKey"]), signed)
             self.outbox.append(Callout(str(hook["webhookUrl"]), body, headers))
+
+
+@contract_rule("AT-CALLOUT-SIGNED-TEXT")
+def render_callout(payload: Mapping[str, Any], mode: str) -> tuple[bytes, bytes]:
+    """The bytes sent and the bytes signed, under one of :data:`SIGNATURE_MODES`."""
+    escaped = dotnet_json(dict(payload)).encode("ascii")
+    if mode == "sent_bytes":
+        return escaped, escaped
+    if mode == "dotnet_rendering":
+        plain = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return plain.encode("utf-8"), escaped
+    raise ValueError(f"callout_signature must be one of {SIGNATURE_MODES}, not {mode!r}")
 
 
 def _hook_fields(tenant: Tenant, hook_id: int) -> tuple[list[str], list[str]]:
