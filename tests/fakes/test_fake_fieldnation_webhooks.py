@@ -73,6 +73,7 @@ def test_invalid_registrations_get_422_in_the_v3_error_shape(hooks: httpx.Client
 
 
 # -- deliveries ----------------------------------------------------------------------------
+@pytest.mark.contract("FN-WEBHOOK-SIGNATURE")
 def test_delivery_envelope_headers_and_signature(fake: FakeFieldNation) -> None:
     hook_id = fake.register_webhook(URL, ["workorder.status.published"], secret=SECRET)
     wo = fake.create_work_order(title="Rack install")

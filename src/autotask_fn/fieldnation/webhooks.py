@@ -46,11 +46,14 @@ class WebhookPayloadError(FieldNationError):
 
 
 class WebhookSignatureError(FieldNationError):
-    """A delivery's ``X-FN-Signature`` is missing, malformed or does not match any secret."""
+    """A delivery's ``X-FN-Signature`` (or, when allowed, legacy ``Fn-Hash``) is missing,
+    malformed or does not match any secret."""
 
 
 class WebhookStaleError(WebhookSignatureError):
-    """A delivery's ``X-FN-Request-Timestamp`` is older than the verifier's ``max_age``."""
+    """A correctly signed delivery's ``X-FN-Request-Timestamp`` is older than the verifier's
+    ``max_age`` (or too far in the future). Raised only after the signature matched, so a host
+    may still accept it: ``SyncService`` queues such late (e.g. hand-retried) deliveries."""
 
 
 class Events:
@@ -245,6 +248,9 @@ def _parse(payload: dict[str, Any], data: bytes, hdrs: dict[str, str]) -> FieldN
 
 
 _SIGNATURE_RE = re.compile(r"^sha256=([0-9a-fA-F]{64})$")
+_MD5_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+#: Header of webhooks registered through the legacy API: md5(secret + body) in hex.
+LEGACY_HASH_HEADER = "Fn-Hash"
 
 
 class WebhookVerifier:
@@ -258,11 +264,16 @@ class WebhookVerifier:
             without the header passes this check (an unsigned header proves nothing either way).
         clock: seconds since the epoch.
         max_skew: how far in the future a timestamp may be.
+        legacy_md5: also accept deliveries of webhooks registered through the legacy API,
+            signed with ``Fn-Hash: md5(secret + body)`` in hex (used only when the delivery has
+            no ``X-FN-Signature``). Off by default: md5 is a weak hash, so turn it on only while
+            such webhooks remain, and move them to the v3 API.
     """
 
     def __init__(self, secrets: Sequence[str], max_age: timedelta | None = timedelta(hours=24),
                  clock: Callable[[], float] = time.time,
-                 max_skew: timedelta = timedelta(minutes=5)) -> None:
+                 max_skew: timedelta = timedelta(minutes=5), *,
+                 legacy_md5: bool = False) -> None:
         if isinstance(secrets, str):
             raise ConfigurationError("WebhookVerifier takes a list of secrets, not one string")
         keys = [s.encode("utf-8") for s in secrets if isinstance(s, str) and s]
@@ -273,16 +284,22 @@ class WebhookVerifier:
         self._keys = tuple(keys)
         self.max_age = max_age
         self.max_skew = max_skew
+        self.legacy_md5 = legacy_md5
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"WebhookVerifier(secrets=<{len(self._keys)} hidden>, max_age={self.max_age!r})"
+        return (f"WebhookVerifier(secrets=<{len(self._keys)} hidden>, max_age={self.max_age!r}, "
+                f"legacy_md5={self.legacy_md5!r})")
 
     def verify(self, body: bytes | str, headers: Mapping[str, str]) -> None:
         """Raise :class:`WebhookSignatureError` (or :class:`WebhookStaleError`) unless valid."""
         data = _as_bytes(body)
         hdrs = _lower_headers(headers)
         header = hdrs.get("x-fn-signature")
+        if header is None and LEGACY_HASH_HEADER.lower() in hdrs:
+            self._verify_legacy(data, hdrs[LEGACY_HASH_HEADER.lower()])
+            self._check_age(hdrs)
+            return
         if header is None:
             raise WebhookSignatureError("X-FN-Signature header is missing")
         match = _SIGNATURE_RE.match(header.strip())
@@ -296,6 +313,23 @@ class WebhookVerifier:
         if not ok:
             raise WebhookSignatureError("X-FN-Signature does not match any configured secret")
         self._check_age(hdrs)
+
+    def _verify_legacy(self, data: bytes, header: str) -> None:
+        if not self.legacy_md5:
+            raise WebhookSignatureError(
+                "the delivery is signed with the legacy Fn-Hash (md5), which is not accepted: "
+                "set legacy_webhook_signing (WebhookVerifier(legacy_md5=True)) or register the "
+                "webhook through the v3 API")
+        value = header.strip()
+        if _MD5_RE.match(value) is None:
+            raise WebhookSignatureError("Fn-Hash is not 32 hex digits")
+        given = value.lower().encode("ascii")
+        ok = False
+        for key in self._keys:
+            expected = hashlib.md5(key + data, usedforsecurity=False).hexdigest()
+            ok = hmac.compare_digest(expected.encode("ascii"), given) or ok
+        if not ok:
+            raise WebhookSignatureError("Fn-Hash does not match any configured secret")
 
     def _check_age(self, hdrs: Mapping[str, str]) -> None:
         if self.max_age is None:
@@ -321,6 +355,11 @@ class WebhookVerifier:
 def sign(body: bytes, secret: str) -> str:
     """The ``X-FN-Signature`` value Field Nation sends for ``body`` (for tests and tools)."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def legacy_hash(body: bytes, secret: str) -> str:
+    """The ``Fn-Hash`` value of a legacy webhook: hex md5 of the secret then the body."""
+    return hashlib.md5(secret.encode("utf-8") + body, usedforsecurity=False).hexdigest()
 
 
 # --------------------------------------------------------------------------- registration

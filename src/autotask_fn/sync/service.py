@@ -42,6 +42,7 @@ from autotask_fn.fieldnation.webhooks import (
     FieldNationEvent,
     WebhookPayloadError,
     WebhookSignatureError,
+    WebhookStaleError,
     WebhookVerifier,
     parse_delivery,
 )
@@ -175,12 +176,19 @@ class SyncService:
 
         Returns the status to answer: 200 (stored, or a duplicate), 401 (bad signature),
         400 (unreadable), 503 (the store failed: Field Nation retries 5xx). Never raises.
+        A correctly signed delivery older than the verifier's ``max_age`` (a failed delivery
+        retried by hand from Field Nation's dashboard) is still queued, with a log line.
         """
         raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
         try:
             if self._verifier is None:
-                self._verifier = WebhookVerifier(self.settings.webhook_secrets, clock=self.clock)
+                self._verifier = WebhookVerifier(
+                    self.settings.webhook_secrets, clock=self.clock,
+                    legacy_md5=self.settings.legacy_webhook_signing)
             self._verifier.verify(raw_body, headers)
+        except WebhookStaleError as exc:  # signed correctly: a late (hand-retried) delivery
+            log.info("accepting a late Field Nation delivery (%s): still a valid hint",
+                     exc.message)
         except WebhookSignatureError as exc:
             return WebhookAck(401, reason=exc.message)
         except AutotaskFnError as exc:  # no secret configured: refuse, do not crash the host
@@ -353,7 +361,7 @@ class SyncService:
     def _hash_settings(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
-                   "sweep_statuses", "sweep_skip_statuses"}
+                   "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing"}
         return content_hash(attrs.asdict(
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))

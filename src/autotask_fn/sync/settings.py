@@ -93,6 +93,11 @@ class ConnectorSettings:
     webhook_secrets: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, repr=False)
     """Secrets of the Field Nation webhooks that deliver to this host (several while rotating)."""
 
+    legacy_webhook_signing: bool = False
+    """Also accept deliveries of webhooks registered through Field Nation's legacy API, signed
+    with ``Fn-Hash: md5(secret + body)`` instead of ``X-FN-Signature``. Off by default: md5 is
+    weak; turn it on only while such webhooks remain."""
+
     status_map: Mapping[str, str] = attrs.field(
         factory=lambda: dict(DEFAULT_STATUS_MAP), converter=_frozen_map)
     """Field Nation status ``code`` -> Autotask ticket status *label*. Unmapped codes write no

@@ -323,6 +323,23 @@ class FakeFieldNation(TestHelpers, FakeService):
             self._push(handler, retry)
         return retry
 
+    def register_legacy_webhook(self, url: str, events: list[str],
+                                secret: str | None = None) -> str:
+        """Register a webhook as Field Nation's legacy API did (its deliveries are signed with
+        ``Fn-Hash: md5(secret + body)``); returns its id."""
+        with self._lock:
+            return self.hub.register_legacy(url, events, secret).id
+
+    def retry_by_hand(self, delivery: Delivery) -> Delivery:
+        """Retry a failed delivery from the dashboard, as a user may do at any later time (the
+        original request timestamp is kept); pushed to the handler if one is set."""
+        with self._lock:
+            retry = self.hub.retry_by_hand(delivery)
+            handler = self.hub.handler
+        if handler is not None:
+            self._push(handler, retry)
+        return retry
+
     def deliver_to(self, handler: Callable[[Delivery], Any] | None) -> None:
         """Push every delivery to ``handler`` as soon as it is made (``None`` = outbox).
 

@@ -10,6 +10,11 @@ no secret: the docs only describe signing with one), ``X-FN-Webhook-Id``,
 
 Delivery is at-least-once: :meth:`WebhookHub.take` can add retries (same uuid, attempt + 1)
 and shuffle, as the real service may redeliver and does not promise an order.
+
+A webhook registered through the legacy API (:meth:`WebhookHub.register_legacy`) is signed
+the legacy way instead: ``Fn-Hash: <hex md5(secret + body)>`` and no ``X-FN-Signature``.
+A failed delivery retried by hand from the dashboard (:meth:`WebhookHub.retry_by_hand`) keeps
+its original ``X-FN-Request-Timestamp`` (unconfirmed; the stricter reading for a receiver).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 import attrs
 
 from autotask_fn._redact import redact_headers
+from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, not_found
 from autotask_fn.testing.fieldnation.timefmt import iso
@@ -92,6 +98,8 @@ class Webhook:
     custom_headers: dict[str, str]
     created: datetime
     updated: datetime
+    legacy: bool = False
+    """Registered through the legacy API: deliveries carry ``Fn-Hash`` (md5)."""
 
 
 @attrs.frozen
@@ -117,9 +125,30 @@ def handler_status(result: Any) -> int:
     raise TypeError("a delivery handler returns None, a bool, an int or a response")
 
 
+#: The v3 signature header (vendor: Field Nation webhooks security page, reference §5).
+SIGNATURE_HEADER = contract_value("FN-WEBHOOK-SIGNATURE", "X-FN-Signature")
+#: The legacy signature header (vendor: legacy "Securing Webhooks" page).
+LEGACY_HASH_HEADER = contract_value("FN-WEBHOOK-LEGACY-HASH", "Fn-Hash")
+
+
+@contract_rule("FN-WEBHOOK-SIGNATURE")
 def sign(secret: str, body: bytes) -> str:
     """``sha256=<lowercase hex HMAC-SHA256(secret, body)>``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@contract_rule("FN-WEBHOOK-LEGACY-HASH")
+def legacy_hash(secret: str, body: bytes) -> str:
+    """``<lowercase hex md5(secret + body)>``, the ``Fn-Hash`` of a legacy webhook."""
+    return hashlib.md5(secret.encode() + body, usedforsecurity=False).hexdigest()
+
+
+def _signature_headers(hook: Webhook | None, body: bytes) -> dict[str, str]:
+    if hook is None or not hook.secret:
+        return {}
+    if hook.legacy:
+        return {LEGACY_HASH_HEADER: legacy_hash(hook.secret, body)}
+    return {SIGNATURE_HEADER: sign(hook.secret, body)}
 
 
 def _invalid(message: str) -> FakeApiError:
@@ -156,6 +185,12 @@ class WebhookHub:
                        created=now, updated=now)
         self._apply(hook, body, creating=True)
         self.webhooks[hook.id] = hook
+        return hook
+
+    def register_legacy(self, url: str, events: list[str], secret: str | None) -> Webhook:
+        """A webhook as the legacy API registered it (signed with ``Fn-Hash``)."""
+        hook = self.register({"url": url, "events": events, "secret": secret})
+        hook.legacy = True
         return hook
 
     def get(self, webhook_id: str) -> Webhook:
@@ -272,8 +307,7 @@ class WebhookHub:
             "X-FN-Event-Trace-Id": trace,
             "X-FN-Request-Timestamp": str(int(self.clock.timestamp() * 1000)),
         })
-        if hook.secret:
-            headers["X-FN-Signature"] = sign(hook.secret, body)
+        headers.update(_signature_headers(hook, body))
         return Delivery(url=hook.url, body=body, headers=headers, method=hook.method.upper(),
                         webhook_id=hook.id, delivery_uuid=delivery_uuid, attempt=attempt,
                         event=event)
@@ -284,8 +318,15 @@ class WebhookHub:
         headers = dict(delivery.headers)
         headers["X-FN-Delivery-Id"] = f"{delivery.delivery_uuid}:{delivery.attempt + 1}"
         headers["X-FN-Request-Timestamp"] = str(int(self.clock.timestamp() * 1000))
-        if hook is not None and hook.secret:
-            headers["X-FN-Signature"] = sign(hook.secret, delivery.body)
+        headers.update(_signature_headers(hook, delivery.body))
+        return attrs.evolve(delivery, headers=headers, attempt=delivery.attempt + 1)
+
+    @contract_rule("FN-WEBHOOK-MANUAL-RETRY")
+    def retry_by_hand(self, delivery: Delivery) -> Delivery:
+        """A failed delivery retried by a user from the dashboard, possibly long after: same
+        body, uuid and signature, ``attempt + 1``, the original request timestamp kept."""
+        headers = dict(delivery.headers)
+        headers["X-FN-Delivery-Id"] = f"{delivery.delivery_uuid}:{delivery.attempt + 1}"
         return attrs.evolve(delivery, headers=headers, attempt=delivery.attempt + 1)
 
     def record(self, delivery: Delivery, status: int, error: str | None = None) -> None:
