@@ -147,3 +147,65 @@ def test_secrets_never_appear_in_repr_errors_or_logs(make_client, caplog) -> Non
         assert SECRET not in text
         assert CODE not in text
     assert "[REDACTED]" in str(info.value)
+
+
+# -- two different limits (contract rows AT-THREAD-LIMIT, AT-HOURLY-THRESHOLD-ANSWER) --------
+HOURLY_TEXTS = [
+    "The API request threshold of 10000 requests per 60 minutes has been exceeded.",
+    "Request threshold reached for this database; try again later.",
+    "API usage limit exceeded",
+    "You have exceeded 10000 requests per hour.",
+    "Hourly threshold exceeded",
+]
+
+
+@pytest.mark.contract("AT-HOURLY-THRESHOLD-ANSWER")
+@pytest.mark.parametrize("status", [429, 500, 400, 403, 503])
+@pytest.mark.parametrize("text", HOURLY_TEXTS)
+def test_an_hourly_threshold_text_is_a_rate_limit_error_whatever_the_status(
+        status: int, text: str) -> None:
+    from autotask_fn.autotask import AutotaskThresholdError
+
+    for method in ("GET", "POST"):
+        error = classify_response(status, [text], method=method, url=URL, entity="Tickets")
+        assert type(error) is AutotaskThresholdError
+        assert not isinstance(error, AutotaskValidationError)
+        assert error.ambiguous is False  # refused before acting
+
+
+@pytest.mark.contract("AT-THREAD-LIMIT")
+@pytest.mark.parametrize("status", [429, 500, 400])
+@pytest.mark.parametrize("text", [
+    "Thread Threshold Exceeded \u2014 The Autotask API thread threshold of 3 threads has been "
+    "exceeded. (Itgenatr005)",
+    "ITGENATR005", "thread limit exceeded for this endpoint"])
+def test_the_thread_limit_is_its_own_error_whatever_the_status(status: int, text: str) -> None:
+    error = classify_response(status, [text], method="POST", url=URL, entity="Tickets")
+    assert type(error) is AutotaskThreadLimitError
+
+
+@pytest.mark.contract("AT-HOURLY-THRESHOLD-ANSWER")
+def test_the_hourly_threshold_is_not_retried_and_pauses_every_request(make_client,
+                                                                      sleeps) -> None:
+    from autotask_fn.autotask import AutotaskThresholdError
+
+    answers = [reply({"errors": [HOURLY_TEXTS[1]]}, 500, **{"Retry-After": "900"})]
+    client, mock = make_client(lambda r: answers.pop(0))
+    with pytest.raises(AutotaskThresholdError) as info:
+        client.get("Tickets", 1)
+    assert info.value.retry_after == 900.0
+    with pytest.raises(AutotaskThresholdError):
+        client.create("Tickets", {"title": "x"})
+    assert len(mock.requests) == 1
+    assert sleeps == []
+
+
+@pytest.mark.contract("AT-THREAD-LIMIT")
+def test_the_thread_limit_is_retried_within_seconds(make_client, sleeps) -> None:
+    answers = [reply({"errors": ["Itgenatr005"]}, 500), reply({"errors": ["Itgenatr005"]}, 429),
+               reply({"item": None})]
+    client, mock = make_client(lambda r: answers.pop(0))
+    assert client.get("Tickets", 1) is None
+    assert len(mock.requests) == 3
+    assert len(sleeps) == 2
+    assert all(s < 2.0 for s in sleeps)

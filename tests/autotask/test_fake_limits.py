@@ -14,9 +14,9 @@ from autotask_fn.autotask import (
     AutotaskAttachmentLimitError,
     AutotaskAuthError,
     AutotaskClient,
-    AutotaskRateLimitError,
     AutotaskServerError,
     AutotaskThreadLimitError,
+    AutotaskThresholdError,
     AutotaskTransportError,
     LocalLimiter,
 )
@@ -86,17 +86,37 @@ def test_wrong_credentials_are_an_auth_error_and_never_retried(fake, caplog) -> 
         assert fake.INTEGRATION_CODE not in text
 
 
-def test_hourly_threshold_gives_a_rate_limit_error_after_retries(fake) -> None:
-    fake.set_tenant_option(hourly_threshold=3)
+@pytest.mark.contract("AT-HOURLY-THRESHOLD", "AT-HOURLY-THRESHOLD-ANSWER")
+@pytest.mark.parametrize(("status", "text"), [
+    (429, None),
+    (500, None),
+    (500, "Request threshold of {limit} reached for this database. Try again later."),
+    (403, "The hourly API usage limit has been exceeded."),
+    (503, "Too much traffic: 10000 requests per hour exceeded."),
+])
+def test_the_hourly_threshold_pauses_the_whole_tenant_until_its_window_moves(
+        fake, status: int, text: str | None) -> None:
+    fake.set_tenant_option(hourly_threshold=3, hourly_limit_status=status,
+                           hourly_limit_text=text)
     sleeps = Sleeps()
-    client = client_for(fake, max_retries=2, sleep=sleeps)
+    limiter = LocalLimiter(clock=fake.clock.time, threshold_every=0)
+    client = client_for(fake, max_retries=2, sleep=sleeps, limiter=limiter)
     for _ in range(3):
         client.get("Tickets", 1)
-    with pytest.raises(AutotaskRateLimitError) as info:
+    with pytest.raises(AutotaskThresholdError) as info:
         client.get("Tickets", 1)
-    assert info.value.status == 429
-    assert len(sleeps) == 2
-    assert client.stats.total == 6
+    assert info.value.status == status
+    assert info.value.retry_after == 60.0
+    assert sleeps == []  # not retried within seconds
+    assert client.stats.total == 4
+    # every other request of the tenant waits too, without being sent
+    with pytest.raises(AutotaskThresholdError) as paused:
+        client.get("Companies", fake.seed.company_id)
+    assert paused.value.status is None
+    assert 0 < paused.value.retry_after <= 60.0
+    assert client.stats.total == 4
+    fake.clock.advance(3600)  # the window moves, and so does the pause
+    assert client.get("Companies", fake.seed.company_id)["id"] == fake.seed.company_id
 
 
 def test_usage_near_the_cap_slows_the_client_down(fake) -> None:

@@ -20,6 +20,7 @@ from autotask_fn.autotask.errors import (
     AutotaskRateLimitError,
     AutotaskServerError,
     AutotaskThreadLimitError,
+    AutotaskThresholdError,
     AutotaskTransportError,
     AutotaskValidationError,
     classify_response,
@@ -34,6 +35,9 @@ PUBLIC_HEADERS = frozenset({"accept", "user-agent"})
 
 #: Never wait longer than this for one Retry-After (a longer wait is the host's decision).
 MAX_RETRY_AFTER = 120.0
+#: How long the tenant is paused after the hourly threshold answered without a Retry-After:
+#: the rolling 60-minute window moves as old requests age out, which the client cannot see.
+THRESHOLD_PAUSE = 60.0
 
 
 def error_texts(response: httpx.Response) -> list[str] | None:
@@ -78,6 +82,7 @@ class Requester:
         self.max_retries = max_retries
         self.timeout = timeout
         self.sleep = sleep
+        self._held_until = 0.0  # used when the limiter cannot hold the tenant itself
 
     def _redact(self, text: str) -> str:
         return redact_text(text, self.secrets)
@@ -122,10 +127,34 @@ class Requester:
         )
         return response
 
+    # -- the hourly threshold: a pause of the whole tenant -----------------------------
+    def _hold_tenant(self, error: AutotaskThresholdError) -> None:
+        seconds = error.retry_after if error.retry_after is not None else THRESHOLD_PAUSE
+        error.retry_after = seconds
+        hold = getattr(self.limiter, "hold_tenant", None)
+        if callable(hold):
+            hold(seconds)
+        else:
+            self._held_until = max(self._held_until, time.monotonic() + seconds)
+        logger.warning("Autotask hourly request threshold met: requests of this tenant paused "
+                       "for %.0f s", seconds)
+
+    def _tenant_held_for(self) -> float:
+        held = getattr(self.limiter, "tenant_held_for", None)
+        if callable(held):
+            return max(0.0, float(held()))
+        return max(0.0, self._held_until - time.monotonic())
+
     def _attempt(
         self, method: str, url: str, entity: str | None, endpoint: str | Sequence[str] | None,
         json: Any, params: Mapping[str, str] | None,
     ) -> Any:
+        held = self._tenant_held_for()
+        if held > 0:
+            raise AutotaskThresholdError(
+                f"Autotask hourly request threshold met: requests paused for {held:.0f} s "
+                "more (nothing sent)", None, (), entity, method, url,
+                retry_after=held, secrets=self.secrets)
         pause = self.limiter.pause_before_request()
         if pause > 0:
             logger.info("pausing %.2f s before %s %s (hourly budget)", pause, method, entity)
@@ -147,15 +176,18 @@ class Requester:
                     "Autotask answered with a body that is not JSON", response.status_code,
                     (), entity, method, url, secrets=self.secrets,
                 ) from None
-        raise classify_response(
+        error = classify_response(
             response.status_code, error_texts(response), method=method, url=url, entity=entity,
             retry_after=response.headers.get("Retry-After"), secrets=self.secrets,
         )
+        if isinstance(error, AutotaskThresholdError):
+            self._hold_tenant(error)
+        raise error
 
     # -- with retries ----------------------------------------------------------------
     def _retryable(self, exc: BaseException, idempotent: bool) -> bool:
-        if isinstance(exc, AutotaskAttachmentLimitError):
-            return False  # a 5-minute refusal: the caller decides (the limiter prevents it)
+        if isinstance(exc, AutotaskAttachmentLimitError | AutotaskThresholdError):
+            return False  # a refusal of minutes: the caller decides (the tenant is paused)
         if isinstance(exc, AutotaskRateLimitError):
             return True  # refused before acting (thread limit, 429)
         if isinstance(exc, AutotaskTransportError | AutotaskServerError):

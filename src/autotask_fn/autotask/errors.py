@@ -30,6 +30,7 @@ __all__ = [
     "AutotaskRateLimitError",
     "AutotaskServerError",
     "AutotaskThreadLimitError",
+    "AutotaskThresholdError",
     "AutotaskTransportError",
     "AutotaskUnsupportedOperation",
     "AutotaskValidationError",
@@ -42,9 +43,21 @@ SERVER_TEXT = re.compile(
     r"(?i)unexpected error|internal server error|try again|timed? ?out|unavailable"
 )
 #: The thread-limit error (``Itgenatr005``) may arrive with any status.
-THREAD_LIMIT_TEXT = re.compile(r"(?i)itgenatr005|thread threshold")
-#: The attachment byte budget (10,000,000 bytes per 5 minutes) refusal; wording not documented.
-ATTACHMENT_LIMIT_TEXT = re.compile(r"(?i)attachment.{0,40}limit|upload limit")
+THREAD_LIMIT_TEXT = re.compile(r"(?i)itgenatr005|thread (threshold|limit)")
+#: The hourly request threshold (the whole tenant is refused until its 60-minute window
+#: moves). Its wording is not documented: these keywords match the ways it may be put, and a
+#: match makes the answer a rate-limit error whatever its status.
+HOURLY_THRESHOLD_TEXT = re.compile(
+    r"(?i)\b(request|api|hourly|usage)\s+(threshold|limit|quota)\b"
+    r"|requests?\s+per\s+(60\s+minutes|hour)|\bthreshold\b.{0,80}\b(exceeded|reached)\b")
+#: The attachment byte budget (10,000,000 bytes per 5 minutes) refusal. Its wording is not
+#: documented: an attachment or upload word near a limit word, either way round ...
+ATTACHMENT_LIMIT_TEXT = re.compile(
+    r"(?i)\b(attachment|upload)\w*\b.{0,80}\b(limit|budget|quota|exceeded)"
+    r"|\b(limit|budget|quota)\b.{0,80}\b(attachment|upload)")
+#: ... unless it speaks of one file's size, a permanent refusal (6-7 MB per file).
+ATTACHMENT_FILE_SIZE_TEXT = re.compile(
+    r"(?i)per file|file size|maximum (file )?size|too (large|big)|size limit")
 #: How long Autotask refuses attachments once the budget is spent (seconds).
 ATTACHMENT_WINDOW = 300.0
 #: A bad integration code is an authentication problem whatever the status.
@@ -127,7 +140,15 @@ class AutotaskRateLimitError(AutotaskError):
 
 
 class AutotaskThreadLimitError(AutotaskRateLimitError):
-    """``Itgenatr005``: too many concurrent requests on one endpoint (3 per endpoint)."""
+    """``Itgenatr005``: too many concurrent requests on one endpoint (3 per endpoint).
+    Retried within seconds."""
+
+
+class AutotaskThresholdError(AutotaskRateLimitError):
+    """The hourly request threshold is exhausted: Autotask refuses every request of the
+    tenant until its rolling 60-minute window moves. Not retried within the request: the
+    client pauses the whole tenant (``retry_after`` seconds) and raises this at once for every
+    request until then; the sync layer reschedules its work after that pause."""
 
 
 class AutotaskAttachmentLimitError(AutotaskRateLimitError):
@@ -175,6 +196,12 @@ class AutotaskPicklistError(AutotaskError, LookupError):
     """A picklist label or value does not exist for the named field."""
 
 
+def is_attachment_budget_text(text: str) -> bool:
+    """Whether an error text says the attachment byte budget is spent (a wait of minutes),
+    not that one file is too large (permanent)."""
+    return bool(ATTACHMENT_LIMIT_TEXT.search(text)) and not ATTACHMENT_FILE_SIZE_TEXT.search(text)
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -214,10 +241,13 @@ def classify_response(
     ambiguous = False
     if THREAD_LIMIT_TEXT.search(joined):
         cls, message = AutotaskThreadLimitError, f"Autotask thread limit exceeded: {summary}"
-    elif ATTACHMENT_LIMIT_TEXT.search(joined) and status in (400, 429, 500):
+    elif is_attachment_budget_text(joined) and status in (400, 429, 500):
         cls = AutotaskAttachmentLimitError
         message = f"Autotask attachment upload budget exceeded: {summary}"
         retry_after = retry_after or str(ATTACHMENT_WINDOW)
+    elif HOURLY_THRESHOLD_TEXT.search(joined):
+        cls = AutotaskThresholdError
+        message = f"Autotask hourly request threshold exceeded: {summary}"
     elif status == 429:
         cls, message = AutotaskRateLimitError, f"Autotask request threshold exceeded: {summary}"
     elif status == 401 or (INTEGRATION_CODE_TEXT.search(joined) and status in (400, 403, 500)):

@@ -38,7 +38,9 @@ class Limiter(Protocol):
     * ``pause_before_request()``: seconds to sleep before the next request (0.0 = go).
 
     Optional attribute ``threshold_every`` (int): read ``ThresholdInformation`` after that many
-    requests (0 or missing = never).
+    requests (0 or missing = never). Optional methods ``hold_tenant(seconds)`` and
+    ``tenant_held_for()``: the hourly threshold was met, so every client sharing this limiter
+    stops sending for ``seconds`` (without them each client pauses on its own).
     """
 
     def slot(self, endpoint: str) -> AbstractContextManager[None]:
@@ -113,6 +115,7 @@ class LocalLimiter:
         self._semaphores: dict[str, threading.BoundedSemaphore] = {}
         self._uploads: collections.deque[tuple[float, int]] = collections.deque()
         self._usage = 0.0
+        self._held_until = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -163,6 +166,16 @@ class LocalLimiter:
     def usage(self) -> float:
         """The last observed usage of the hourly budget (0.0 .. 1.0+)."""
         return self._usage
+
+    def hold_tenant(self, seconds: float) -> None:
+        """The hourly threshold was met: no request of this tenant for ``seconds``."""
+        with self._lock:
+            self._held_until = max(self._held_until, self._clock() + max(0.0, seconds))
+
+    def tenant_held_for(self) -> float:
+        """Seconds left of a :meth:`hold_tenant` pause (0.0 when none)."""
+        with self._lock:
+            return max(0.0, self._held_until - self._clock())
 
     def pause_before_request(self) -> float:
         """0.0 below ``slow_above``; then a pause growing linearly to ``max_pause`` at 100%."""

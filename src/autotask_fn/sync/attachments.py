@@ -31,8 +31,10 @@ from typing import Any
 import attrs
 
 from autotask_fn.autotask.errors import (
+    AutotaskAttachmentLimitError,
     AutotaskNotFoundError,
     AutotaskValidationError,
+    is_attachment_budget_text,
 )
 from autotask_fn.autotask.query import contains, eq
 from autotask_fn.mapping.attachments import AttachmentMapper, Mode, StreamEncoder
@@ -188,10 +190,12 @@ class AttachmentReconciler(RecordReconciler):
     def _upload(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str) -> None:
         try:
             super().create(ctx, rec, digest)
+        except AutotaskAttachmentLimitError as exc:  # Autotask's own window is full
+            self._defer(ctx, rec.fn_id, exc.retry_after or _WINDOW)
         except SyncInputError as exc:
-            if not _BUDGET_TEXT.search(str(exc)):
+            if not (is_attachment_budget_text(str(exc)) or _BUDGET_TEXT.search(str(exc))):
                 raise
-            self._defer(ctx, rec.fn_id, _WINDOW)  # Autotask's own window is full
+            self._defer(ctx, rec.fn_id, _WINDOW)
 
     def post(self, ctx: WorkOrderContext, rec: MappedRecord) -> int:
         """POST with the byte budget already cleared by :meth:`_payload`."""

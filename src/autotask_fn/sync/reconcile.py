@@ -65,10 +65,14 @@ __all__ = [
     "same_value",
 ]
 
-#: Autotask error text that means "this record can no longer be changed".
+#: Autotask error text that means "this record can no longer be changed". The wordings are
+#: not documented (contract row AT-LOCKED-TEXT): robust keywords, so a new phrasing of the
+#: same refusal is still recognised; an unrecognised refusal stays a typed error (a create is
+#: dead-lettered with the text, an update's link turns diverged with it).
 LOCKED_TEXT = re.compile(
-    r"(?i)lock|approved|billed|posted|submitted|invoiced|cannot be (modified|edited|updated|"
-    r"deleted|changed)|read[- ]?only")
+    r"(?i)\block|approv(ed|al)|billed|posted|submitted|invoiced|no longer|read[- ]?only"
+    r"|(cannot|can ?not|may not|can't) be (modified|edited|updated|deleted|changed|added)"
+    r"|not (be )?(editable|modifiable)")
 
 
 def content_hash(value: Any) -> str:

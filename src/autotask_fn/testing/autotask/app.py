@@ -38,6 +38,7 @@ from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
 from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
 from autotask_fn.testing.autotask.webhooks import Callout, Dispatcher
+from autotask_fn.testing.contract import contract_rule
 
 if TYPE_CHECKING:
     from autotask_fn.autotask import AutotaskClient
@@ -47,7 +48,6 @@ ZONE_FAILED = "Zone information could not be determined"
 #: Status of a thread-limit refusal. The reference gives the text and code (Itgenatr005) and
 #: says it can arrive with a non-429 status; the fake answers 429.
 THREAD_LIMIT_STATUS = 429
-HOURLY_LIMIT_STATUS = 429
 _HIDDEN = {"TicketWebhooks": ("secretKey",)}  # never rendered (the fake's choice: stricter)
 
 
@@ -255,8 +255,7 @@ class FakeAutotask(FakeService):
         with self._lock:
             now = self.clock.time()
             if self._hourly.total(now) >= self.options.hourly_threshold:
-                return _errors(HOURLY_LIMIT_STATUS, HOURLY_LIMIT_TEXT.format(
-                    limit=self.options.hourly_threshold))
+                return self._hourly_refusal()
             self._hourly.add(now)
             if isinstance(resolved, str):
                 return _errors(405, f"The requested resource does not support http method "
@@ -270,6 +269,14 @@ class FakeAutotask(FakeService):
                 return _errors(exc.status, *exc.messages)
             finally:
                 self._via_api = False
+
+    @contract_rule("AT-HOURLY-THRESHOLD", "AT-HOURLY-THRESHOLD-ANSWER")
+    def _hourly_refusal(self) -> FakeResponse:
+        """The whole tenant is refused once the rolling 60 minutes hold ``hourly_threshold``
+        requests (refusals are not counted); no Retry-After (none is documented)."""
+        text = self.options.hourly_limit_text or HOURLY_LIMIT_TEXT
+        return _errors(self.options.hourly_limit_status,
+                       text.format(limit=self.options.hourly_threshold))
 
     def _authentication_error(self, request: FakeRequest) -> str | None:
         """Why the credentials are refused (never echoing them), or ``None``."""

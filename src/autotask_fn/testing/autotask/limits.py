@@ -5,15 +5,19 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from autotask_fn.testing.contract import contract_value
+
 #: The text the real API sends when a thread limit is exceeded (reference §6, code Itgenatr005).
-THREAD_LIMIT_TEXT = (
+THREAD_LIMIT_TEXT = contract_value("AT-THREAD-LIMIT", (
     "Thread Threshold Exceeded \u2014 The Autotask API thread threshold of {limit} threads "
     "has been exceeded. (Itgenatr005)"
-)
-HOURLY_LIMIT_TEXT = (
+))
+#: The hourly threshold's refusal. The wording is the fake's own (undocumented): tests also
+#: use others (``TenantOptions.hourly_limit_text``).
+HOURLY_LIMIT_TEXT = contract_value("AT-HOURLY-THRESHOLD-ANSWER", (
     "The API request threshold of {limit} requests per 60 minutes has been exceeded for this "
     "database; requests are refused until usage drops."
-)
+))
 
 
 class ThreadGate:

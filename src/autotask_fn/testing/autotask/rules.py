@@ -22,13 +22,30 @@ from autotask_fn.testing.autotask.errors import ApiError, validation
 from autotask_fn.testing.autotask.schema import EntitySpec, FieldDef, ticket_field_name
 from autotask_fn.testing.autotask.tenant import Tenant, merge_udfs
 from autotask_fn.testing.autotask.values import coerce, parse_datetime
-from autotask_fn.testing.contract import contract_rule
+from autotask_fn.testing.contract import contract_rule, contract_value
 
 ASSIGN_BOTH = (
     "When assigning a Resource, you must assign both a assignedResourceID and "
     "assignedResourceRoleID."
 )
 ATTACHMENT_TYPES = ("FILE_ATTACHMENT", "URL")  # FILE_LINK/FOLDER_LINK unconfirmed: refused
+#: Refusals of changes to locked records. Autotask documents the locks, not their wording:
+#: these texts are the fake's own; ``TenantOptions.locked_text`` replaces them all, so tests
+#: can use other wordings.
+LOCKED_TEXTS = contract_value("AT-LOCKED-TEXT", {
+    "TimeEntries": "This time entry has been approved and can no longer be modified.",
+    "TicketCharges": "This charge has been billed and can no longer be modified.",
+    "ExpenseReports": "This expense report has been submitted and can no longer be modified.",
+    "ExpenseItems": "The expense report has been submitted; its items can no longer be "
+                    "modified.",
+    "ExpenseItems:create": "The expense report has been submitted; items cannot be added.",
+})
+#: The refusal once the attachment byte budget is spent; undocumented wording (the fake's
+#: own). ``TenantOptions.attachment_budget_text`` replaces it.
+ATTACHMENT_BUDGET_TEXT = contract_value(
+    "AT-ATTACHMENT-BUDGET",
+    "Attachment upload limit exceeded: at most {limit} bytes may be uploaded per {minutes} "
+    "minutes ({used} used); try again later.")
 
 
 @attrs.frozen
@@ -220,18 +237,23 @@ def _check_picklist(spec: EntitySpec, field: FieldDef, record: dict[str, Any]) -
     return f"Value does not reference an existing entity for {field.name} . "
 
 
+def _locked_text(tenant: Tenant, key: str) -> str:
+    return tenant.options.locked_text or LOCKED_TEXTS[key]
+
+
+@contract_rule("AT-LOCKED-TEXT")
 def lock_reason(tenant: Tenant, spec: EntitySpec, record: dict[str, Any]) -> str | None:
     """Why a stored record refuses updates and deletes, or ``None``."""
     if spec.name == "TimeEntries" and record.get("billingApprovalDateTime"):
-        return "This time entry has been approved and can no longer be modified."
+        return _locked_text(tenant, "TimeEntries")
     if spec.name == "TicketCharges" and record.get("isBilled"):
-        return "This charge has been billed and can no longer be modified."
+        return _locked_text(tenant, "TicketCharges")
     if spec.name == "ExpenseReports" and _report_locked(record):
-        return "This expense report has been submitted and can no longer be modified."
+        return _locked_text(tenant, "ExpenseReports")
     if spec.name == "ExpenseItems":
         report = tenant.get("ExpenseReports", int(record["expenseReportID"]))
         if report is not None and _report_locked(report):
-            return "The expense report has been submitted; its items can no longer be modified."
+            return _locked_text(tenant, "ExpenseItems")
     return None
 
 
@@ -394,18 +416,16 @@ def _attachment(ctx: Context, record: dict[str, Any]) -> None:
     now = ctx.tenant.clock.time()
     used = ctx.tenant.attachment_window.total(now)
     if used + len(raw) > options.attachment_window_bytes:
-        raise validation(
-            f"Attachment upload limit exceeded: at most {options.attachment_window_bytes} bytes "
-            f"may be uploaded per {options.attachment_window_seconds // 60} minutes "
-            f"({used} used); try again later."
-        )
+        raise validation((options.attachment_budget_text or ATTACHMENT_BUDGET_TEXT).format(
+            limit=options.attachment_window_bytes,
+            minutes=options.attachment_window_seconds // 60, used=used))
     record["fileSize"] = len(raw)
 
 
 def _expense_item(ctx: Context, record: dict[str, Any]) -> None:
     report = ctx.tenant.get("ExpenseReports", int(record["expenseReportID"]))
     if report is not None and _report_locked(report):
-        raise validation("The expense report has been submitted; items cannot be added.")
+        raise validation(_locked_text(ctx.tenant, "ExpenseItems:create"))
 
 
 def _dates_in_order(ctx: Context, record: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from autotask_fn.testing.autotask.limits import SlidingWindow
 from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
 from autotask_fn.testing.autotask.schema import entity as find_entity
 from autotask_fn.testing.autotask.values import format_datetime
+from autotask_fn.testing.contract import contract_value
 
 
 @attrs.define
@@ -22,13 +23,23 @@ class TenantOptions:
     ``attachment_file_limit``: the reference gives 6-7 MB per file; the fake takes the
     stricter 6,000,000 bytes of decoded data. ``callout_signature``: which text the webhook
     signature covers, ``"sent_bytes"`` or ``"dotnet_rendering"`` (see ``webhooks.py``).
+    ``hourly_limit_status`` and ``hourly_limit_text``: how the hourly threshold is refused
+    (429 by default; another error status such as 500 is as plausible; the text defaults to
+    the fake's own wording, ``{limit}`` is filled in). ``locked_text`` and
+    ``attachment_budget_text`` replace the fake's own (undocumented) wordings of a refusal to
+    change a locked record and of the spent attachment byte budget (``{limit}``,
+    ``{minutes}``, ``{used}`` are filled in), so tests can try others.
     """
 
     allow_time_span_midnight: bool = False
     allow_role_override: bool = False
     require_queue_or_resource: bool = True
-    thread_limit: int = 3
-    hourly_threshold: int = 10_000
+    thread_limit: int = contract_value("AT-THREAD-LIMIT", 3)
+    hourly_threshold: int = contract_value("AT-HOURLY-THRESHOLD", 10_000)
+    hourly_limit_status: int = 429
+    hourly_limit_text: str | None = None
+    locked_text: str | None = None
+    attachment_budget_text: str | None = None
     attachment_file_limit: int = 6_000_000
     attachment_window_bytes: int = 10_000_000
     attachment_window_seconds: int = 300
@@ -188,8 +199,9 @@ class Tenant:
             "name": "Travel & Materials", "description": "Charge and expense category code",
             "billingCodeType": 2, "useType": 4, "isActive": True,
         })
+        # An id below the sequence, so the ids of everything else stay as they were.
         material_code = self.insert("BillingCodes", {
-            "name": "Parts & Materials", "description": "Material cost code for charges",
+            "id": 29_699_001, "name": "Parts & Materials", "description": "Material cost code for charges",
             "billingCodeType": 2, "useType": pl.USE_TYPE_MATERIAL, "isActive": True,
             "unitCost": 0, "unitPrice": 0,
         })
