@@ -107,7 +107,7 @@ def test_unknown_field_ids_are_refused(client: httpx.Client) -> None:
     assert response.status_code == 500
 
 
-@pytest.mark.contract("AT-CALLOUT-SIGNATURE")
+@pytest.mark.contract("AT-CALLOUT-SIGNATURE", "AT-CALLOUT-PAYLOAD")
 def test_create_and_update_produce_signed_callouts(
     fake: FakeAutotask, client: httpx.Client
 ) -> None:
@@ -146,6 +146,7 @@ def test_updates_without_a_subscribed_change_are_not_sent(
     assert fake.take_callouts() == []
 
 
+@pytest.mark.contract("AT-CALLOUT-EXCLUDED-RESOURCE")
 def test_api_changes_carry_the_api_resource_and_exclusions_apply(
     fake: FakeAutotask, client: httpx.Client
 ) -> None:

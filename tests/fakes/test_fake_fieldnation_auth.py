@@ -43,6 +43,7 @@ def test_defaults_are_ready_to_use(fake: FakeFieldNation) -> None:
     assert fake.seed.custom_fields
 
 
+@pytest.mark.contract("FN-TOKEN-PASSWORD-GRANT")
 @pytest.mark.parametrize("as_json", [False, True])
 def test_password_grant_accepts_form_and_json(anon: httpx.Client, as_json: bool) -> None:
     response = anon.post(TOKEN, json=_creds()) if as_json else anon.post(TOKEN, data=_creds())
@@ -65,6 +66,7 @@ def test_bad_credentials_are_refused_with_401(anon: httpx.Client, field: str,
     assert "nope" not in response.text
 
 
+@pytest.mark.contract("FN-TOKEN-PASSWORD-GRANT")
 def test_refresh_grant_is_not_supported(anon: httpx.Client) -> None:
     response = anon.post(TOKEN, data={"grant_type": "refresh_token", "refresh_token": "x",
                                       "client_id": F.CLIENT_ID,
@@ -72,6 +74,7 @@ def test_refresh_grant_is_not_supported(anon: httpx.Client) -> None:
     assert response.status_code == 400
 
 
+@pytest.mark.contract("FN-TOKEN-EXPIRED")
 def test_token_expires_after_an_hour_on_the_fake_clock(fake: FakeFieldNation,
                                                        anon: httpx.Client) -> None:
     token = anon.post(TOKEN, data=_creds()).json()["access_token"]

@@ -172,6 +172,7 @@ def test_rest_changes_emit_like_helpers(fake: FakeFieldNation) -> None:
     assert {d.json()["triggered_by_user"]["id"] for d in deliveries} == {fake.seed.provider_id}
 
 
+@pytest.mark.contract("FN-WEBHOOK-DELIVERY-ID")
 def test_duplicates_are_retries_with_the_same_uuid(fake: FakeFieldNation) -> None:
     fake.register_webhook(URL, ALL, secret=SECRET)
     for _ in range(3):
@@ -243,6 +244,7 @@ def test_unsigned_webhook_gets_no_signature_header(fake: FakeFieldNation) -> Non
     assert "X-FN-Signature" not in delivery.headers
 
 
+@pytest.mark.contract("FN-WEBHOOK-RETRIES")
 def test_failed_pushes_are_retried_and_4xx_are_dead_letters(fake: FakeFieldNation) -> None:
     fake.register_webhook(URL, ["workorder.created"], secret=SECRET)
     answers = iter([503, 200, 410])

@@ -31,6 +31,7 @@ def ok_wo(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=WO)
 
 
+@pytest.mark.contract("FN-TOKEN-PASSWORD-GRANT")
 def test_password_grant_is_form_encoded_and_token_goes_in_the_query() -> None:
     stub = StubFN(ok_wo)
     make_client(stub).get_work_order(7)
@@ -72,6 +73,7 @@ def test_token_is_cached_then_renewed_a_minute_before_expiry(clock: FakeClock) -
     assert stub.api_requests()[-1].url.params["access_token"] == stub.issued[1]
 
 
+@pytest.mark.contract("FN-TOKEN-EXPIRED")
 @pytest.mark.parametrize(
     ("status", "payload"),
     [(400, {"status": 400, "message": "Expired token."}),

@@ -16,6 +16,7 @@ from autotask_fn.sync import WorkOrderBusyError
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
 
+@pytest.mark.contract("FN-WEBHOOK-DELIVERY-ID")
 def test_ack_verifies_deduplicates_and_makes_no_api_call(world: World) -> None:
     wo, _ticket = world.linked_work_order()
     world.fn_fake.post_message(wo, "hello")

@@ -201,7 +201,8 @@ class Tenant:
         })
         # An id below the sequence, so the ids of everything else stay as they were.
         material_code = self.insert("BillingCodes", {
-            "id": 29_699_001, "name": "Parts & Materials", "description": "Material cost code for charges",
+            "id": 29_699_001, "name": "Parts & Materials",
+            "description": "Material cost code for charges",
             "billingCodeType": 2, "useType": pl.USE_TYPE_MATERIAL, "isActive": True,
             "unitCost": 0, "unitPrice": 0,
         })

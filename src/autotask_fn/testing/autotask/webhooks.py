@@ -94,6 +94,7 @@ class Dispatcher:
         self.outbox: list[Callout] = []
         self._sequence: dict[int, int] = {}
 
+    @contract_rule("AT-CALLOUT-PAYLOAD", "AT-CALLOUT-EXCLUDED-RESOURCE")
     def ticket_event(
         self,
         tenant: Tenant,

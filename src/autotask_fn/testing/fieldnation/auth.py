@@ -25,12 +25,13 @@ from urllib.parse import parse_qs
 import attrs
 
 from autotask_fn.testing._service import FakeRequest
+from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError
 from autotask_fn.testing.fieldnation.records import User
 from autotask_fn.testing.fieldnation.state import FieldNationState
 
-TOKEN_LIFETIME = 3600
+TOKEN_LIFETIME = contract_value("FN-TOKEN-PASSWORD-GRANT", 3600)
 MISSING_TOKEN = "You must provide a valid OAuth token to make a request"  # noqa: S105
 
 
@@ -80,6 +81,7 @@ class Tokens:
         self._tokens[token.value] = token
         return token
 
+    @contract_rule("FN-TOKEN-PASSWORD-GRANT")
     def grant(self, request: FakeRequest) -> dict[str, Any]:
         """Serve the token endpoint; raises :class:`FakeApiError` on refusal."""
         data = _form_or_json(request)
@@ -106,6 +108,7 @@ class Tokens:
                      "last_name": user.last_name, "email": user.email},
         }
 
+    @contract_rule("FN-TOKEN-EXPIRED")
     def check(self, raw: str | None, *, webhooks_api: bool) -> User:
         """The user a presented token belongs to, or a refusal."""
         token = self._tokens.get(raw or "")

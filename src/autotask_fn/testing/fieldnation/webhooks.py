@@ -53,7 +53,7 @@ KNOWN_EVENTS = frozenset({
 })
 WEBHOOK_STATUSES = frozenset({"active", "inactive", "archived"})
 #: Attempts before a delivery goes to the dead letters (reference §5: up to 8).
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = contract_value("FN-WEBHOOK-RETRIES", 8)
 
 
 @attrs.frozen(repr=False)
@@ -297,6 +297,7 @@ class WebhookHub:
         self.outbox.extend(made)
         return made
 
+    @contract_rule("FN-WEBHOOK-DELIVERY-ID")
     def _delivery(self, hook: Webhook, body: bytes, delivery_uuid: str, attempt: int,
                   trace: str, event: str) -> Delivery:
         headers = dict(hook.custom_headers)
@@ -329,6 +330,7 @@ class WebhookHub:
         headers["X-FN-Delivery-Id"] = f"{delivery.delivery_uuid}:{delivery.attempt + 1}"
         return attrs.evolve(delivery, headers=headers, attempt=delivery.attempt + 1)
 
+    @contract_rule("FN-WEBHOOK-RETRIES")
     def record(self, delivery: Delivery, status: int, error: str | None = None) -> None:
         """File a push outcome: 2xx done; 4xx dead; 5xx/0 retried until MAX_ATTEMPTS."""
         self.attempts.append(DeliveryAttempt(delivery, status, error))
