@@ -241,8 +241,9 @@ class Requester:
         except AutotaskError as exc:
             if idempotent and method == "POST":
                 exc.ambiguous = False  # a query POST reads; it cannot have changed anything
-            level = logging.WARNING if exc.ambiguous or exc.status is None or (
+            paused = isinstance(exc, AutotaskThresholdError) and exc.status is None
+            level = logging.WARNING if not paused and (exc.ambiguous or exc.status is None or (
                 exc.status >= 500 and not isinstance(exc, AutotaskValidationError)
-            ) else logging.INFO
+            )) else logging.INFO
             logger.log(level, "%s %s failed: %s", method, entity, exc)
             raise
