@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from autotask_fn.autotask import AutotaskClient
+from autotask_fn.autotask import AutotaskClient, LocalLimiter
 from autotask_fn.fieldnation import FieldNationClient
 from autotask_fn.fieldnation.webhooks import Events
 from autotask_fn.store import SqliteStore
@@ -48,7 +48,7 @@ class Rig:
         self.at = AutotaskClient(
             FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
             zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake),
-            sleep=_no_sleep)
+            sleep=_no_sleep, limiter=LocalLimiter(clock=self.at_fake.clock.time))
         self.fn = FieldNationClient(
             FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET, FakeFieldNation.USERNAME,
             FakeFieldNation.PASSWORD, base_url=self.fn_fake.base_url,

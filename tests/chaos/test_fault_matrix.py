@@ -27,6 +27,7 @@ from autotask_fn.autotask.errors import (
     AutotaskNotFoundError,
     AutotaskPermissionError,
     AutotaskRateLimitError,
+    AutotaskThresholdError,
 )
 from autotask_fn.errors import AutotaskFnError
 from autotask_fn.fieldnation.errors import (
@@ -126,7 +127,7 @@ CELLS = {
                           at_answered(404), dead=AutotaskNotFoundError,
                           why=r"(?i)not found.*TimeEntries"),
     "at-hourly-budget-spent": Cell(exhaust_hourly_budget, at_answered(429),
-                                   dead=AutotaskRateLimitError, why=r"(?i)threshold",
+                                   dead=AutotaskThresholdError, why=r"(?i)threshold",
                                    heal=next_hour),
     # Field Nation
     "fn-502": Cell(fn(path=r"/workorders/\d+$", method="GET", status=502, count=2),

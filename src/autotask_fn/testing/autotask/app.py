@@ -188,11 +188,14 @@ class FakeAutotask(FakeService):
     def client(self, **kwargs: Any) -> AutotaskClient:
         """An :class:`~autotask_fn.autotask.AutotaskClient` talking to this fake in process.
 
-        Credentials, zone URL and an ``httpx.WSGITransport`` are filled in; ``kwargs`` go to
-        the client (``limiter=``, ``sleep=`` ...).
+        Credentials, zone URL and an ``httpx.WSGITransport`` are filled in, and a
+        ``LocalLimiter`` on the fake's clock (so the attachment window and a pause after the
+        hourly threshold follow the fake's time); ``kwargs`` go to the client (``limiter=``,
+        ``sleep=`` ...).
         """
-        from autotask_fn.autotask import AutotaskClient
+        from autotask_fn.autotask import AutotaskClient, LocalLimiter
 
+        kwargs.setdefault("limiter", LocalLimiter(clock=self.clock.time))
         kwargs.setdefault("zone_url", self.zone_url)
         kwargs.setdefault("transport", httpx.WSGITransport(app=self))
         return AutotaskClient(self.USERNAME, self.SECRET, self.INTEGRATION_CODE, **kwargs)
