@@ -209,3 +209,15 @@ def test_the_thread_limit_is_retried_within_seconds(make_client, sleeps) -> None
     assert len(mock.requests) == 3
     assert len(sleeps) == 2
     assert all(s < 2.0 for s in sleeps)
+
+
+@pytest.mark.contract("AT-SERVER-ERROR-TEXT")
+@pytest.mark.parametrize("text", [
+    "An unexpected error has occurred. Please try again later.",
+    "Internal Server Error", "The operation timed out.", "Service unavailable",
+])
+def test_a_500_that_reads_as_a_fault_is_a_server_error_not_a_validation(text: str) -> None:
+    for method in ("GET", "POST"):
+        error = classify_response(500, [text], method=method, url=URL, entity="Tickets")
+        assert type(error) is AutotaskServerError
+        assert error.ambiguous is (method == "POST")

@@ -33,6 +33,7 @@ def client_for(fake, **kwargs) -> AutotaskClient:
                           **kwargs)
 
 
+@pytest.mark.contract("AT-SERVER-ERROR-TEXT")
 def test_reads_survive_injected_server_errors(at, fake, new_ticket) -> None:
     ticket_id = new_ticket()
     fake.fail_next(rf"/Tickets/{ticket_id}$", count=2, method="GET")

@@ -38,7 +38,7 @@ from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
 from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
 from autotask_fn.testing.autotask.webhooks import Callout, Dispatcher
-from autotask_fn.testing.contract import contract_rule
+from autotask_fn.testing.contract import contract_rule, contract_value
 
 if TYPE_CHECKING:
     from autotask_fn.autotask import AutotaskClient
@@ -67,7 +67,8 @@ class FakeAutotask(FakeService):
     CI = 9990001
     base_url = "https://fake-autotask.test/ATServicesRest/"
     zone_url = "https://fake-autotask.test/atservicesrest/"
-    default_fault_body = {"errors": ["An unexpected error has occurred. Please try again later."]}
+    default_fault_body = contract_value("AT-SERVER-ERROR-TEXT", {
+        "errors": ["An unexpected error has occurred. Please try again later."]})
 
     def __init__(
         self,
