@@ -106,9 +106,16 @@ class Runtime:
         need_autotask: bool = True,
         need_fieldnation: bool = False,
         dry_run: bool = False,
+        existing_store: bool = False,
     ) -> Runtime:
-        """Load configuration, open the store and build the clients a command needs."""
+        """Load configuration, open the store and build the clients a command needs.
+
+        ``existing_store`` (the commands that only inspect the store): refuse, rather than
+        create an empty store, when no store is configured and the default file is absent.
+        """
         config = load_config(getattr(args, "config", None))
+        if existing_store:
+            config.require_store()
         store = open_store(config.store_url)
         transport = DryRunTransport(httpx.HTTPTransport(retries=0)) if dry_run else None
         runtime = cls(config=config, store=_ReadOnlyStore(store) if dry_run else store,
@@ -127,10 +134,11 @@ class Runtime:
 
         creds = self.config.autotask
         username, secret = creds.require()
+        creds.require_tenant()
         extra: dict[str, Any] = {"zone_url": creds.zone_url} if creds.zone_url else {}
         return AutotaskClient(
             username, secret, creds.integration_code, base_url=creds.base_url,
-            http_client=self._http(), **extra,
+            tenant_id=creds.tenant_id, http_client=self._http(), **extra,
         )
 
     def _fieldnation_client(self) -> Any:
@@ -164,35 +172,58 @@ class Runtime:
             settings=self.settings(),
         )
 
-    def check(self, out: TextIO) -> bool:
-        """Run the connection test and the settings validation; print one line per check."""
-        ok = True
+    def check(self) -> list[CheckLine]:
+        """Run the connection test and the settings validation: one line per check.
+
+        A check that cannot run because an earlier one failed is ``skip``, never ``ok``; an
+        ``ok`` line never carries a fix (advice that is not a failure is a ``warn`` line).
+        """
+        from autotask_fn.autotask.check import CheckResult
+
+        lines: list[CheckLine] = []
         report = self.autotask.check_connection()
         for result in report.results:
-            mark = "ok  " if result.ok else "FAIL"
-            print(f"[{mark}] {result.name}: {result.detail}", file=out)
-            if not result.ok and result.fix:
-                print(f"       fix: {result.fix}", file=out)
-        ok = ok and report.ok
-        try:
-            self.settings()
-            print("[ok  ] connector settings: every label and id resolves in the tenant", file=out)
-        except ConfigurationError as exc:
-            ok = False
-            print(f"[FAIL] connector settings: {exc}", file=out)
-        if self.fieldnation is not None:
+            status = result.status if isinstance(result, CheckResult) else (
+                "ok" if result.ok else "fail")
+            lines.append(CheckLine(result.name, status, result.detail,
+                                   result.fix if status == "fail" else None))
+        if not report.ok:
+            lines.append(CheckLine("connector settings", "skip",
+                                   "not checked (the Autotask connection failed)"))
+        else:
             try:
-                hooks = self.fieldnation.webhooks.list()
-                print(f"[ok  ] Field Nation credentials: accepted; {len(hooks)} webhook(s) "
-                      "registered", file=out)
-                if not hooks:
-                    print("       fix: register a webhook (Integrations > Webhooks) so "
-                          "changes arrive in near real time; sweeps still work without one",
-                          file=out)
-            except Exception as exc:  # reported as a failed line, never a traceback
-                ok = False
-                print(f"[FAIL] Field Nation credentials: {type(exc).__name__}: {exc}", file=out)
-        return ok
+                self.settings()
+                lines.append(CheckLine("connector settings", "ok",
+                                       "every label and id resolves in the tenant"))
+            except ConfigurationError as exc:
+                lines.append(CheckLine("connector settings", "fail", str(exc)))
+        if self.fieldnation is not None:
+            lines.extend(self._check_fieldnation())
+        return lines
+
+    def _check_fieldnation(self) -> list[CheckLine]:
+        try:
+            hooks = self.fieldnation.webhooks.list()
+        except Exception as exc:  # reported as a failed line, never a traceback
+            return [CheckLine("Field Nation credentials", "fail", f"{type(exc).__name__}: {exc}",
+                              "Check the Field Nation client id and secret, user name and "
+                              "password, and the environment or base URL."),
+                    CheckLine("Field Nation webhooks", "skip",
+                              "not checked (credentials refused)")]
+        lines = [CheckLine("Field Nation credentials", "ok", "accepted")]
+        if hooks:
+            lines.append(CheckLine("Field Nation webhooks", "ok", f"{len(hooks)} registered"))
+        else:
+            lines.append(CheckLine(
+                "Field Nation webhooks", "warn", "none registered",
+                "Register a webhook (Integrations > Webhooks) so changes arrive in near real "
+                "time; sweeps still work without one."))
+        return lines
+
+    @property
+    def planned_writes(self) -> list[PlannedWrite] | None:
+        """The writes a ``--dry-run`` intercepted (``None`` when not a dry run)."""
+        return None if self.transport is None else list(self.transport.planned)
 
     def print_dry_run(self, out: TextIO) -> None:
         """List the writes a ``--dry-run`` intercepted."""
@@ -202,6 +233,17 @@ class Runtime:
             print("dry run: no writes would be made", file=out)
         for w in self.transport.planned:
             print(f"dry run: would {w.method} {w.url} {w.body}", file=out)
+
+
+@attrs.frozen
+class CheckLine:
+    """One line of ``autotask-fn check``: ``status`` is ``ok``, ``warn``, ``fail`` or
+    ``skip``; ``fix`` (on ``fail`` and ``warn`` lines only) says what to change."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str | None = None
 
 
 def _environment(name: str) -> Literal["sandbox", "production"]:

@@ -1,9 +1,12 @@
 """The ``autotask-fn`` command line.
 
-Exit codes: ``0`` success; ``1`` the operation failed (an API or sync error, or a demo step
-that did not produce the expected records); ``2`` usage or configuration error (bad
-arguments, missing credentials, invalid settings); ``130`` interrupted.
-Errors are printed as one clear line (no traceback); ``--debug`` shows the traceback.
+Exit codes: ``0`` success; ``1`` the operation failed (an API or sync error, a check that did
+not pass, an inbox entry dead-lettered or retried, a work order that failed in a sweep, a demo
+step that did not produce the expected records); ``2`` usage or configuration error (bad
+arguments, missing credentials or store, invalid settings); ``130`` interrupted.
+Errors are printed as one clear line on stderr (no traceback); ``--debug`` shows the
+traceback. ``--json`` prints one JSON document on stdout instead of the human output (see
+:mod:`autotask_fn._cli_output` for the envelope).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import attrs
 import httpx
 
+from autotask_fn._cli_output import envelope, print_json
 from autotask_fn._version import __version__
 from autotask_fn.errors import AutotaskFnError, ConfigurationError
 
@@ -27,7 +32,19 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+@attrs.define
+class Outcome:
+    """What a command did: its exit code, its result for ``--json`` and its human text."""
+
+    code: int
+    result: Any = None
+    text: str | None = None
+    extra: dict[str, Any] = attrs.Factory(dict)
+
+
+Handler = Callable[[argparse.Namespace, TextIO], Outcome]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,17 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autotask-fn",
         description="Keep Autotask PSA and Field Nation in sync.",
-        epilog="Exit codes: 0 ok, 1 failed, 2 usage or configuration error.",
+        epilog="Exit codes: 0 ok, 1 failed, 2 usage or configuration error. --json prints "
+               "one JSON document on stdout.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", metavar="FILE", help="TOML configuration file "
                         "(default: $AUTOTASK_FN_CONFIG or ./autotask-fn.toml)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout (schema: docs, CLI reference)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("demo", help="walk through the product scenarios on built-in fakes")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--store", metavar="FILE", type=Path,
+                   help="keep the demo's link store in this SQLite file (default: temporary)")
     p.set_defaults(handler=_cmd_demo)
 
     p = sub.add_parser("zone", help="discover the Autotask zone of an API user name")
@@ -64,17 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="test the connection and settings (never writes)")
     p.set_defaults(handler=_cmd_check)
 
-    for name, helptext, handler in (
-        ("import-ticket", "import an Autotask ticket into a Field Nation work order",
-         _cmd_import_ticket),
-        ("sync-work-order", "reconcile one Field Nation work order into Autotask",
-         _cmd_sync_work_order),
-    ):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("id", type=int)
-        p.add_argument("--dry-run", action="store_true",
-                       help="print the writes it would make without making them")
-        p.set_defaults(handler=handler)
+    p = sub.add_parser("import-ticket",
+                       help="import Autotask tickets into Field Nation work orders")
+    p.add_argument("ids", metavar="ID", type=int, nargs="+")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the writes it would make without making them")
+    p.set_defaults(handler=_cmd_import_ticket)
+
+    p = sub.add_parser("sync-work-order", help="reconcile one Field Nation work order into "
+                       "Autotask")
+    p.add_argument("id", type=int)
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the writes it would make without making them")
+    p.set_defaults(handler=_cmd_sync_work_order)
 
     p = sub.add_parser("sweep", help="reconcile linked, active work orders")
     p.add_argument("--status", action="append", help="only work orders in this status code")
@@ -106,7 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--autotask-port", type=int, default=8401)
     p.add_argument("--fieldnation-port", type=int, default=8402)
+    p.add_argument("--write-config", metavar="FILE", type=Path,
+                   help="also write the configuration to FILE (owner-only permissions)")
     p.set_defaults(handler=_cmd_fake_server)
+    # ``--json`` is accepted after the command too; SUPPRESS keeps a global one in force.
+    for command in sub.choices.values():
+        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                             help="print one JSON document on stdout")
     return parser
 
 
@@ -121,10 +151,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     )
     handler: Handler = args.handler
     try:
-        return handler(args, stream)
+        outcome = handler(args, stream)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _failed(args, stream, EXIT_INTERRUPTED, "Interrupted", "interrupted")
     except BrokenPipeError:
         # The reader went away (``autotask-fn demo | head``): stop quietly, as Python's
         # documentation recommends, so the interpreter does not complain at exit.
@@ -135,73 +165,174 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         if args.debug:
             raise
         print(f"autotask-fn: configuration error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _failed(args, stream, EXIT_USAGE, "ConfigurationError", str(exc))
     except AutotaskFnError as exc:
         if args.debug:
             raise
-        hint = getattr(exc, "hint", None)
+        hint = _hint(exc)
         print(f"autotask-fn: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if hint and str(hint) not in str(exc):
+        if hint and hint not in str(exc):
             print(f"  hint: {hint}", file=sys.stderr)
-        return EXIT_FAILED
+        return _failed(args, stream, EXIT_FAILED, type(exc).__name__, str(exc), hint)
     except httpx.HTTPError as exc:
         if args.debug:
             raise
         print(f"autotask-fn: network error: {type(exc).__name__}", file=sys.stderr)
-        return EXIT_FAILED
+        return _failed(args, stream, EXIT_FAILED, "NetworkError", type(exc).__name__)
+    if args.json:
+        print_json(stream, envelope(args.command, outcome.code, outcome.result,
+                                    **outcome.extra))
+    elif outcome.text is not None:
+        print(outcome.text, file=stream)
+    return outcome.code
+
+
+def _failed(args: argparse.Namespace, out: TextIO, code: int, kind: str, message: str,
+            hint: str | None = None) -> int:
+    """In ``--json`` mode, the error document on stdout too (stderr has the line)."""
+    if getattr(args, "json", False):
+        print_json(out, envelope(args.command, code, None,
+                                 {"type": kind, "message": message, "hint": hint}))
+    return code
+
+
+def _hint(exc: BaseException) -> str | None:
+    """The hint of an error; a 404 that comes from a wrong REST base URL gets one about it."""
+    hint = getattr(exc, "hint", None)
+    if hint:
+        return str(hint)
+    from autotask_fn.autotask.errors import AutotaskNotFoundError
+
+    url = str(getattr(exc, "url", "") or "")
+    if isinstance(exc, AutotaskNotFoundError) and _wrong_base(url):
+        return ("The Autotask REST base URL looks wrong (" + url + "): base_url "
+                "(AUTOTASK_FN_AT_BASE_URL) ends in /ATServicesRest/, without V1.0, e.g. the "
+                "'REST URL' that 'autotask-fn zone USERNAME' prints.")
+    return None
+
+
+def _wrong_base(url: str) -> bool:
+    path = url.lower().split("?", 1)[0]
+    return "/v1.0/v1.0/" in path or "/atservicesrest/v1.0/" not in path
 
 
 # -- commands -------------------------------------------------------------------------
-def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> Outcome:
+    import io
+
     from autotask_fn.demo import run_demo
 
-    return run_demo(out=out, quiet=args.quiet)
+    result: dict[str, Any] = {}
+    if args.json:  # the walk-through is for people; the document carries the checks
+        code = run_demo(out=io.StringIO(), quiet=True, store_path=args.store, result=result)
+    else:
+        code = run_demo(out=out, quiet=args.quiet, store_path=args.store, result=result)
+    return Outcome(code, result)
 
 
-def _cmd_zone(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_zone(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import fields
     from autotask_fn.autotask import discover_zone
 
     kwargs: dict[str, Any] = {}
     if args.zone_url:
         kwargs["zone_url"] = args.zone_url
     zone = discover_zone(args.username, **kwargs)
-    print(f"zone name: {zone.zone_name}", file=out)
-    print(f"REST URL:  {zone.url}", file=out)
-    print(f"web URL:   {zone.web_url}", file=out)
-    print(f"tenant ci: {zone.ci}", file=out)
-    return EXIT_OK
+    text = fields([("zone name", zone.zone_name), ("REST URL", zone.url),
+                   ("web URL", zone.web_url), ("tenant ci", zone.ci)])
+    return Outcome(EXIT_OK, zone, text)
 
 
-def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> Outcome:
     from autotask_fn._cli_runtime import Runtime
 
     runtime = Runtime.from_args(args, need_fieldnation=True)
-    ok = runtime.check(out)
-    return EXIT_OK if ok else EXIT_FAILED
+    lines = runtime.check()
+    ok = not any(line.status == "fail" for line in lines)
+    text = []
+    for line in lines:
+        mark = "FAIL" if line.status == "fail" else line.status
+        text.append(f"[{mark:<4}] {line.name}: {line.detail}")
+        if line.fix:
+            text.append(f"       fix: {line.fix}")
+    return Outcome(EXIT_OK if ok else EXIT_FAILED, {"lines": lines}, "\n".join(text))
 
 
-def _run_facade(args: argparse.Namespace, out: TextIO, call: Callable[[Any], Any]) -> int:
-    """Build the service from configuration, run one facade call, print its report and,
-    with ``--dry-run``, the writes it would have made."""
+def _run_facade(args: argparse.Namespace, out: TextIO,
+                call: Callable[[Any, Any], tuple[int, Any, str]]) -> Outcome:
+    """Build the service from configuration, run one facade call and, with ``--dry-run``,
+    add the writes it would have made."""
+    import io
+
     from autotask_fn._cli_runtime import Runtime
 
     runtime = Runtime.from_args(args, need_fieldnation=True,
                                 dry_run=getattr(args, "dry_run", False))
-    _print_result(out, call(runtime.service()))
-    runtime.print_dry_run(out)
-    return EXIT_OK
+    code, result, text = call(runtime.service(), runtime.store)
+    extra: dict[str, Any] = {}
+    planned = runtime.planned_writes
+    if planned is not None:
+        extra["planned_writes"] = planned
+        buffer = io.StringIO()
+        runtime.print_dry_run(buffer)
+        text = f"{text}\n{buffer.getvalue().rstrip()}"
+    return Outcome(code, result, text, extra)
 
 
-def _cmd_import_ticket(args: argparse.Namespace, out: TextIO) -> int:
-    return _run_facade(args, out, lambda svc: svc.import_ticket(args.id))
+def _progress_enabled(args: argparse.Namespace, out: TextIO) -> bool:
+    """Progress is drawn on stderr only when a person watches: stdout is a terminal and
+    the output is not ``--json``."""
+    isatty = getattr(out, "isatty", None)
+    return not args.json and bool(isatty and isatty()) and sys.stderr.isatty()
 
 
-def _cmd_sync_work_order(args: argparse.Namespace, out: TextIO) -> int:
-    return _run_facade(args, out, lambda svc: svc.sync_work_order(args.id))
+def _cmd_import_ticket(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import render_import
+
+    show = _progress("import-ticket", unit="tickets", enabled=_progress_enabled(args, out))
+
+    def call(svc: Any, store: Any) -> tuple[int, Any, str]:
+        imports: list[dict[str, Any]] = []
+        text: list[str] = []
+        for done, ticket_id in enumerate(args.ids, 1):
+            try:
+                result = svc.import_ticket(ticket_id)
+            except ConfigurationError:
+                raise
+            except AutotaskFnError as exc:
+                hint = _hint(exc)
+                print(f"autotask-fn: ticket {ticket_id}: {type(exc).__name__}: {exc}",
+                      file=sys.stderr)
+                if hint and hint not in str(exc):
+                    print(f"  hint: {hint}", file=sys.stderr)
+                imports.append({"ticket_id": ticket_id, "ok": False, "result": None,
+                                "error": {"type": type(exc).__name__, "message": str(exc),
+                                          "hint": hint}})
+                text.append(f"ticket {ticket_id}: failed ({type(exc).__name__})")
+            else:
+                imports.append({"ticket_id": ticket_id, "ok": True, "result": result,
+                                "error": None})
+                text.append(render_import(result))
+            show(done, len(args.ids))
+        failed = sum(not i["ok"] for i in imports)
+        return (EXIT_FAILED if failed else EXIT_OK, {"imports": imports, "failed": failed},
+                "\n\n".join(text))
+    return _run_facade(args, out, call)
 
 
-def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_sync_work_order(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import render_sync
+
+    def call(svc: Any, store: Any) -> tuple[int, Any, str]:
+        report = svc.sync_work_order(args.id)
+        return EXIT_OK, report, render_sync(report)
+    return _run_facade(args, out, call)
+
+
+def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> Outcome:
     from datetime import datetime
+
+    from autotask_fn._cli_output import render_sweep
 
     since = None
     if args.changed_since:
@@ -211,15 +342,28 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
             raise ConfigurationError(
                 f"--changed-since: {args.changed_since!r} is not an ISO 8601 date/time"
             ) from None
-    return _run_facade(args, out, lambda svc: svc.sweep(
-        statuses=args.status, changed_since=since, progress=_progress("sweep")))
+    show = _progress("sweep", enabled=_progress_enabled(args, out))
+
+    def call(svc: Any, store: Any) -> tuple[int, Any, str]:
+        report = svc.sweep(statuses=args.status, changed_since=since, progress=show)
+        return (EXIT_FAILED if report.errors else EXIT_OK), report, render_sweep(report)
+    return _run_facade(args, out, call)
 
 
-def _cmd_process_pending(args: argparse.Namespace, out: TextIO) -> int:
-    return _run_facade(args, out, lambda svc: svc.process_pending(limit=args.limit))
+def _cmd_process_pending(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import render_process
+
+    show = _progress("process-pending", unit="entries", enabled=_progress_enabled(args, out))
+
+    def call(svc: Any, store: Any) -> tuple[int, Any, str]:
+        report = svc.process_pending(limit=args.limit, progress=show)
+        failed = report.dead or report.retried
+        return (EXIT_FAILED if failed else EXIT_OK), report, render_process(report)
+    return _run_facade(args, out, call)
 
 
-def _cmd_handle_event(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_handle_event(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import render_sync
     from autotask_fn.fieldnation.webhooks import parse_delivery
 
     try:
@@ -227,82 +371,110 @@ def _cmd_handle_event(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         raise ConfigurationError(f"cannot read {args.file}: {exc.strerror}") from None
     event = parse_delivery(body, {})
-    return _run_facade(args, out, lambda svc: svc.handle_event(event))
+
+    def call(svc: Any, store: Any) -> tuple[int, Any, str]:
+        report = svc.handle_event(event)
+        return EXIT_OK, report, render_sync(report)
+    return _run_facade(args, out, call)
 
 
-def _cmd_dead_letters(args: argparse.Namespace, out: TextIO) -> int:
+def _entry(entry: Any, *, body: bool = False) -> dict[str, Any]:
+    data = {"id": entry.id, "source": entry.source, "delivery_id": entry.delivery_id,
+            "status": entry.status.value, "attempts": entry.attempts,
+            "last_error": entry.last_error}
+    if body:
+        data["body"] = entry.body.decode("utf-8", "replace")
+    return data
+
+
+def _cmd_dead_letters(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import table
     from autotask_fn._cli_runtime import Runtime
     from autotask_fn.store import EntryStatus
 
-    runtime = Runtime.from_args(args, need_autotask=False)
+    if args.action != "list" and args.entry_id is None:
+        raise ConfigurationError(f"dead-letters {args.action} needs an ENTRY_ID")
+    runtime = Runtime.from_args(args, need_autotask=False, existing_store=True)
     store = runtime.store
     if args.action == "list":
         entries = store.list_entries(EntryStatus.DEAD)
-        if not entries:
-            print("no dead letters", file=out)
-        for e in entries:
-            print(f"{e.id}\t{e.source}\t{e.delivery_id}\tattempts={e.attempts}\t"
-                  f"{(e.last_error or '').splitlines()[0] if e.last_error else ''}", file=out)
-        return EXIT_OK
-    if args.entry_id is None:
-        raise ConfigurationError(f"dead-letters {args.action} needs an ENTRY_ID")
+        rows = [(e.id, e.source, e.delivery_id, e.attempts,
+                 (e.last_error or "").splitlines()[0] if e.last_error else "")
+                for e in entries]
+        text = (table(rows, ("id", "source", "delivery", "attempts", "last error"))
+                if rows else "no dead letters")
+        return Outcome(EXIT_OK, {"entries": [_entry(e) for e in entries]}, text)
     entry = store.get_entry(args.entry_id)
     if entry is None:
         print(f"autotask-fn: no inbox entry {args.entry_id}", file=sys.stderr)
-        return EXIT_FAILED
+        return Outcome(EXIT_FAILED, {"entry": None})
     if args.action == "show":
-        print(json.dumps({
-            "id": entry.id, "source": entry.source, "delivery_id": entry.delivery_id,
-            "status": entry.status.value, "attempts": entry.attempts,
-            "last_error": entry.last_error,
-            "body": entry.body.decode("utf-8", "replace"),
-        }, indent=2), file=out)
-        return EXIT_OK
+        data = _entry(entry, body=True)
+        return Outcome(EXIT_OK, {"entry": data}, json.dumps(data, indent=2))
     if args.action == "replay":
         ok = store.replay(args.entry_id)
-        print(f"entry {args.entry_id} {'queued again' if ok else 'was not replayed'}", file=out)
-        return EXIT_OK if ok else EXIT_FAILED
+        return Outcome(EXIT_OK if ok else EXIT_FAILED,
+                       {"entry_id": args.entry_id, "action": "replay", "done": ok},
+                       f"entry {args.entry_id} {'queued again' if ok else 'was not replayed'}")
     ok = store.discard(args.entry_id)
-    print(f"entry {args.entry_id} {'discarded' if ok else 'was not discarded'}", file=out)
-    return EXIT_OK if ok else EXIT_FAILED
+    return Outcome(EXIT_OK if ok else EXIT_FAILED,
+                   {"entry_id": args.entry_id, "action": "discard", "done": ok},
+                   f"entry {args.entry_id} {'discarded' if ok else 'was not discarded'}")
 
 
-def _cmd_links(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_links(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn._cli_output import table
     from autotask_fn._cli_runtime import Runtime
 
-    runtime = Runtime.from_args(args, need_autotask=False)
+    runtime = Runtime.from_args(args, need_autotask=False, existing_store=True)
     links = runtime.store.list_links(kind=args.kind)
     if args.work_order is not None:
         links = [lk for lk in links if lk.work_order_id == args.work_order]
-    if not links:
-        print("no links", file=out)
-    for lk in links:
-        print(f"{lk.scope.fn_env}/{lk.scope.at_tenant}\t{lk.kind}\tFN {lk.fn_id}\t->\t"
-              f"{lk.at_entity} {lk.at_id}\t{lk.state.value}", file=out)
-    return EXIT_OK
+    rows = [(f"{lk.scope.fn_env}/{lk.scope.at_tenant}", lk.kind, lk.fn_id,
+             f"{lk.at_entity} {lk.at_id}", lk.state.value) for lk in links]
+    text = (table(rows, ("scope", "kind", "FN id", "Autotask", "state"))
+            if rows else "no links")
+    data = [{"scope": {"fn_env": lk.scope.fn_env, "at_tenant": lk.scope.at_tenant},
+             "kind": lk.kind, "fn_id": lk.fn_id, "work_order_id": lk.work_order_id,
+             "at_entity": lk.at_entity, "at_id": lk.at_id, "state": lk.state.value}
+            for lk in links]
+    return Outcome(EXIT_OK, {"links": data}, text)
 
 
-def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
     import time
 
+    from autotask_fn._cli_fake import fake_config, write_private
     from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
 
     fn_fake = FakeFieldNation()
     at_server = serve(FakeAutotask(), args.host, args.autotask_port)
     fn_server = serve(fn_fake, args.host, args.fieldnation_port)
-    at_host, at_port = at_server.server_address[:2]
-    fn_host, fn_port = fn_server.server_address[:2]
-    fn_fake.base_url = f"http://{fn_host}:{fn_port}"  # file links point at the served fake
-    print(f"FakeAutotask     http://{at_host}:{at_port}/ATServicesRest/V1.0/", file=out)
-    print(f"  zone discovery http://{at_host}:{at_port}/atservicesrest/v1.0/zoneInformation"
-          f"?user={FakeAutotask.USERNAME}", file=out)
-    print(f"  headers        UserName: {FakeAutotask.USERNAME}  Secret: {FakeAutotask.SECRET}"
-          f"  ApiIntegrationCode: {FakeAutotask.INTEGRATION_CODE}", file=out)
-    print(f"FakeFieldNation  http://{fn_host}:{fn_port}/api/rest/v2/", file=out)
-    print(f"  token          POST http://{fn_host}:{fn_port}/authentication/api/oauth/token "
-          f"(client {FakeFieldNation.CLIENT_ID}, user {FakeFieldNation.USERNAME})", file=out)
-    print("Press Ctrl-C to stop.", file=out, flush=True)
     try:
+        at_host, at_port = at_server.server_address[:2]
+        fn_host, fn_port = fn_server.server_address[:2]
+        fn_fake.base_url = f"http://{fn_host}:{fn_port}"  # file links point at the served fake
+        target = args.write_config.resolve() if args.write_config else None
+        store = (target.parent if target else Path.cwd()) / "autotask-fn-fake.sqlite3"
+        config = fake_config(f"http://{at_host}:{at_port}", f"http://{fn_host}:{fn_port}",
+                             store)
+        if target is not None:
+            write_private(target, config.toml())
+        if args.json:
+            print_json(out, envelope(args.command, EXIT_OK, {
+                "config": config.values, "env": config.env(),
+                "config_file": str(target) if target else None}))
+        else:
+            print("# FakeAutotask and FakeFieldNation are serving. Configuration "
+                  "(TOML, chmod 600):", file=out)
+            print(config.toml(), file=out)
+            print("# or the same as environment variables:", file=out)
+            print(config.env_lines(), file=out)
+            if target is not None:
+                print(f"\n# written to {target} (owner-only): run commands with "
+                      f"AUTOTASK_FN_CONFIG={target} or --config {target}", file=out)
+            print("# Press Ctrl-C to stop.", file=out, flush=True)
+        out.flush()
         while True:
             time.sleep(3600)
     finally:
@@ -310,23 +482,16 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> int:
         fn_server.shutdown()
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
-    """A progress callback that redraws one line on stderr (only on a terminal)."""
+def _progress(label: str, *, unit: str = "work orders",
+              enabled: bool | None = None) -> Callable[[int, int], None]:
+    """A progress callback that redraws one line on stderr: when ``enabled`` (default:
+    when stderr is a terminal). Commands enable it only on a terminal, never with --json."""
     def show(done: int, total: int) -> None:
-        if sys.stderr.isatty():
+        if enabled if enabled is not None else sys.stderr.isatty():
             end = "\n" if done >= total else ""
-            print(f"\r{label}: {done}/{total} work orders", end=end, file=sys.stderr,
+            print(f"\r{label}: {done}/{total} {unit}", end=end, file=sys.stderr,
                   flush=True)
     return show
-
-
-def _print_result(out: TextIO, result: Any) -> None:
-    """Print a report object: its ``summary()`` if it has one, else its fields."""
-    summary = getattr(result, "summary", None)
-    if callable(summary):
-        print(summary(), file=out)
-        return
-    print(result, file=out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,9 +11,10 @@ Environment variables (each overrides the file):
 ``AUTOTASK_FN_AT_USERNAME``        Autotask API user name (an email)
 ``AUTOTASK_FN_AT_SECRET``          Autotask API user secret (password) -- secret
 ``AUTOTASK_FN_INTEGRATION_CODE``   Autotask API tracking identifier; the distributor's default
-``AUTOTASK_FN_AT_BASE_URL``        REST base URL (requests go there; the tenant id still
-                                   comes from zone discovery)
+``AUTOTASK_FN_AT_BASE_URL``        REST base URL (requests go there); needs a tenant id:
+                                   ``AUTOTASK_FN_AT_ZONE_URL`` or ``AUTOTASK_FN_AT_TENANT_ID``
 ``AUTOTASK_FN_AT_ZONE_URL``        zone discovery base URL (default: the public one)
+``AUTOTASK_FN_AT_TENANT_ID``       the tenant id (zone ``ci``) when zone discovery is not used
 ``AUTOTASK_FN_FN_CLIENT_ID``       Field Nation OAuth client id
 ``AUTOTASK_FN_FN_CLIENT_SECRET``   Field Nation OAuth client secret -- secret
 ``AUTOTASK_FN_FN_USERNAME``        Field Nation API user name
@@ -24,9 +25,9 @@ Environment variables (each overrides the file):
 =================================  =========================================================
 
 The TOML file has the tables ``[autotask]`` (``username``, ``secret``, ``integration_code``,
-``base_url``, ``zone_url``), ``[fieldnation]`` (``client_id``, ``client_secret``, ``username``,
-``password``, ``environment``, ``base_url``), ``[store]`` (``url``) and ``[settings]`` (the
-connector settings, passed to :class:`autotask_fn.sync.ConnectorSettings`).
+``base_url``, ``zone_url``, ``tenant_id``), ``[fieldnation]`` (``client_id``, ``client_secret``,
+``username``, ``password``, ``environment``, ``base_url``), ``[store]`` (``url``) and
+``[settings]`` (the connector settings, passed to :class:`autotask_fn.sync.ConnectorSettings`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _ENV_MAP: dict[tuple[str, str], str] = {
     ("autotask", "integration_code"): "INTEGRATION_CODE",
     ("autotask", "base_url"): "AT_BASE_URL",
     ("autotask", "zone_url"): "AT_ZONE_URL",
+    ("autotask", "tenant_id"): "AT_TENANT_ID",
     ("fieldnation", "client_id"): "FN_CLIENT_ID",
     ("fieldnation", "client_secret"): "FN_CLIENT_SECRET",
     ("fieldnation", "username"): "FN_USERNAME",
@@ -78,6 +80,8 @@ class AutotaskCredentials:
     integration_code: str | None = attrs.field(default=None, repr=_hidden)
     base_url: str | None = None
     zone_url: str | None = None
+    tenant_id: int | None = None
+    """The tenant id (zone ``ci``); links are scoped by it."""
 
     def require(self) -> tuple[str, str]:
         """Return (username, secret) or raise naming the missing environment variable."""
@@ -92,6 +96,23 @@ class AutotaskCredentials:
                 + " (or [autotask] in the configuration file)."
             )
         return str(self.username), str(self.secret)
+
+    def require_tenant(self) -> None:
+        """With ``base_url``, the tenant id must come from somewhere explicit.
+
+        Zone discovery gives both the REST base and the tenant id (which scopes every link).
+        A configured ``base_url`` replaces only the first: the tenant id then comes from zone
+        discovery at a configured ``zone_url``, or from ``tenant_id``. Without either the
+        public zone host would be asked about a tenant that may live elsewhere, so this
+        raises one :class:`~autotask_fn.errors.ConfigurationError` saying what to set.
+        """
+        if self.base_url and not self.zone_url and self.tenant_id is None:
+            raise ConfigurationError(
+                f"{ENV_PREFIX}AT_BASE_URL ([autotask] base_url) is set, so the tenant id "
+                f"needs a source: set {ENV_PREFIX}AT_TENANT_ID ([autotask] tenant_id, the "
+                f"'tenant ci' that 'autotask-fn zone USERNAME' prints) or "
+                f"{ENV_PREFIX}AT_ZONE_URL ([autotask] zone_url, the zone discovery host)."
+            )
 
 
 @attrs.frozen
@@ -128,6 +149,17 @@ class Config:
     store_url: str
     settings: Mapping[str, Any]
     source: Path | None
+    store_configured: bool = False
+    """True when ``[store] url`` or ``AUTOTASK_FN_STORE`` was set (else the default file)."""
+
+    def require_store(self) -> None:
+        """Raise unless a store is configured or the default SQLite file exists here."""
+        if not self.store_configured and not Path(self.store_url).is_file():
+            raise ConfigurationError(
+                f"no store is configured and there is no {self.store_url} here: set "
+                f"{ENV_PREFIX}STORE ([store] url in the configuration file) to the SQLite "
+                "file or postgresql:// DSN the sync uses."
+            )
 
 
 def load_config(
@@ -167,6 +199,7 @@ def load_config(
         integration_code=pick("autotask", "integration_code"),
         base_url=pick("autotask", "base_url"),
         zone_url=pick("autotask", "zone_url"),
+        tenant_id=_tenant_id(pick("autotask", "tenant_id")),
     )
     fn = FieldNationCredentials(
         client_id=pick("fieldnation", "client_id"),
@@ -185,7 +218,22 @@ def load_config(
         store_url=pick("store", "url") or DEFAULT_STORE,
         settings=settings,
         source=file_path,
+        store_configured=bool(pick("store", "url")),
     )
+
+
+def _tenant_id(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        tenant = int(value)
+    except (TypeError, ValueError):
+        tenant = -1
+    if isinstance(value, bool) or tenant < 0:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}AT_TENANT_ID ([autotask] tenant_id) must be a whole number "
+            f"(the tenant ci), not {value!r}")
+    return tenant
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

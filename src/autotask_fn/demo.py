@@ -52,9 +52,11 @@ class DemoFailed(Exception):
 class Demo:
     """Both fakes, both clients, an embedded SQLite store and a validated service."""
 
-    def __init__(self, out: TextIO, store_path: Path, *, quiet: bool = False) -> None:
+    def __init__(self, out: TextIO, store_path: Path, *, quiet: bool = False,
+                 keep_store: bool = False) -> None:
         self.out = out
         self.quiet = quiet
+        self.keep_store = keep_store
         self.checks: list[_Check] = []
         self.at_fake = FakeAutotask()
         self.fn_fake = FakeFieldNation()
@@ -278,7 +280,9 @@ class Demo:
                        len(set(self.fn_fake.state.work_orders) - before) == 1)
 
     def print_links(self) -> None:
-        self.say(f"\nLinks kept in {self.store_path.name} (embedded SQLite):")
+        where = (f"{self.store_path.resolve()} (embedded SQLite, kept)" if self.keep_store else
+                 "a temporary SQLite file, deleted when the demo ends (--store FILE keeps it)")
+        self.say(f"\nLinks kept in {where}:")
         for link in self.store.list_links():
             self.say(f"  {link.kind:<10} FN {link.fn_id:<8} -> {link.at_entity} {link.at_id}"
                      f"  [{link.state.value}]")
@@ -323,12 +327,25 @@ def _summary(report: Any) -> str:
     return "sweep: " + ", ".join(parts) if parts else str(report)
 
 
-def run_demo(*, out: TextIO, quiet: bool = False) -> int:
-    """Run the demo; ``0`` if every step produced the expected records, else ``1``."""
+def run_demo(*, out: TextIO, quiet: bool = False, store_path: Path | None = None,
+             result: dict[str, Any] | None = None) -> int:
+    """Run the demo; ``0`` if every step produced the expected records, else ``1``.
+
+    The link store is a temporary SQLite file removed at the end, or ``store_path`` (kept).
+    ``result``, when given, is filled with ``checks`` (``label``, ``ok``), ``passed``,
+    ``failed`` and ``store`` (the kept file, or ``None``) for ``--json``.
+    """
     with tempfile.TemporaryDirectory(prefix="autotask-fn-demo-") as folder:
-        demo = Demo(out, Path(folder) / "autotask_fn.sqlite3", quiet=quiet)
+        path = store_path if store_path is not None else Path(folder) / "autotask_fn.sqlite3"
+        demo = Demo(out, path, quiet=quiet, keep_store=store_path is not None)
         demo.fn_fake.register_webhook("https://host.example/fieldnation",
                                       list(Events.all()), FN_WEBHOOK_SECRET)
         ok = demo.run()
         demo.store.close()
+    if result is not None:
+        failed = sum(not c.ok for c in demo.checks)
+        result.update(
+            checks=[{"label": c.label, "ok": c.ok} for c in demo.checks],
+            passed=len(demo.checks) - failed, failed=failed,
+            store=str(store_path.resolve()) if store_path is not None else None)
     return 0 if ok else 1

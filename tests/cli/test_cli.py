@@ -117,7 +117,8 @@ def test_check_passes_against_a_healthy_tenant(served: Served) -> None:
     assert code == EXIT_OK, out
     assert "[FAIL]" not in out
     assert "connector settings" in out
-    assert "Field Nation credentials: accepted; 1 webhook(s) registered" in out
+    assert "[ok  ] Field Nation credentials: accepted" in out
+    assert "[ok  ] Field Nation webhooks: 1 registered" in out
     assert _writes(served) == writes_before  # the connection test never writes
 
 
@@ -224,7 +225,8 @@ def test_process_pending_and_dead_letters(served: Served) -> None:
     assert code == EXIT_OK
     assert "queued again" in out
     code, out = run("process-pending")
-    assert code == EXIT_OK, out
+    assert code == EXIT_FAILED, out  # the replayed entry is dead-lettered again
+    assert "dead-lettered: 1" in out
     code, out = run("dead-letters", "discard", str(entry_id))
     assert code == EXIT_OK
     assert SqliteStore(served.store_path).get_entry(entry_id) is None

@@ -16,13 +16,14 @@ from autotask_fn.autotask.errors import (
     INTEGRATION_CODE_TEXT,
     AutotaskAuthError,
     AutotaskError,
+    AutotaskNotFoundError,
     AutotaskPermissionError,
 )
 
 if TYPE_CHECKING:
     from autotask_fn.autotask.client import AutotaskClient
 
-__all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "run_check"]
+__all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "fix_base_url", "run_check"]
 
 #: The entities the connector touches and the actions it needs on each.
 DEFAULT_ENTITIES: Mapping[str, tuple[str, ...]] = {
@@ -57,12 +58,22 @@ FIX_CODE = (
 
 @attrs.frozen
 class CheckResult:
-    """One line of the report: ``fix`` says what to change when ``ok`` is False."""
+    """One line of the report: ``fix`` says what to change when ``ok`` is False.
+
+    ``skipped`` marks a check that could not run because an earlier one failed (it is
+    neither passed nor failed; ``ok`` stays True so only the cause counts as a failure).
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str | None = None
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``fail`` or ``skip``: the one status this line shows."""
+        return "skip" if self.skipped else ("ok" if self.ok else "fail")
 
 
 @attrs.frozen
@@ -82,7 +93,7 @@ class ConnectionReport:
         return [r for r in self.results if not r.ok]
 
     def __str__(self) -> str:
-        lines = [f"[{'ok' if r.ok else 'FAIL'}] {r.name}: {r.detail}"
+        lines = [f"[{r.status if r.ok else 'FAIL'}] {r.name}: {r.detail}"
                  + ("" if r.ok or not r.fix else f" -> {r.fix}") for r in self.results]
         return "\n".join(lines)
 
@@ -96,11 +107,14 @@ def run_check(
     found (nothing else can be checked); every later problem is a failed :class:`CheckResult`.
     """
     results: list[CheckResult] = []
-    zone = client.zone if client._explicit_base is None else None
-    results.append(CheckResult(
-        "zone", True,
-        f"{zone.zone_name} at {zone.url}" if zone else f"base URL given: {client.base_url}",
-    ))
+    if client._explicit_base is None:
+        zone = client.zone
+        where = f"{zone.zone_name} at {zone.url}"
+    else:
+        where = f"base URL given: {client.base_url}"
+    source = ("configured" if client._tenant_id is not None
+              else f"zone discovery at {client.zone_url}")
+    results.append(CheckResult("zone", True, f"{where}; tenant id {client.tenant_id} ({source})"))
     try:
         info = client.threshold()
     except AutotaskAuthError as exc:
@@ -113,7 +127,13 @@ def run_check(
         results.append(CheckResult(
             "integration code", not code_problem,
             f"refused: {exc.message}" if code_problem else "not checked (credentials refused)",
-            FIX_CODE if code_problem else None,
+            FIX_CODE if code_problem else None, skipped=not code_problem,
+        ))
+        return ConnectionReport(tuple(results))
+    except AutotaskNotFoundError as exc:  # the threshold route always exists: the URL is wrong
+        results.append(CheckResult(
+            "credentials", False, f"could not be checked: {exc.message} ({exc.url})",
+            fix_base_url(client),
         ))
         return ConnectionReport(tuple(results))
     except AutotaskError as exc:  # 5xx, transport, thread limit...: a failed check, not a raise
@@ -136,6 +156,16 @@ def run_check(
     for entity, actions in entities.items():
         results.append(_check_entity(client, entity, actions))
     return ConnectionReport(tuple(results))
+
+
+def fix_base_url(client: AutotaskClient) -> str:
+    """The fix line for a 404 on a route that always exists: the REST base URL is wrong."""
+    if client._explicit_base is None:
+        return (f"The zone lookup at {client.zone_url} gave the REST base {client.base_url}, "
+                "which has no such route: check zone_url (AUTOTASK_FN_AT_ZONE_URL).")
+    return (f"Check base_url (AUTOTASK_FN_AT_BASE_URL, now {client.base_url}): it is the REST "
+            "base ending in /ATServicesRest/, without V1.0, e.g. the 'REST URL' that "
+            "'autotask-fn zone USERNAME' prints.")
 
 
 def _check_entity(client: AutotaskClient, entity: str, actions: Sequence[str]) -> CheckResult:

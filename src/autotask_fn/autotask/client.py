@@ -109,12 +109,15 @@ class AutotaskClient:
     ``AUTOTASK_FN_INTEGRATION_CODE`` environment variable is used; without either,
     :class:`~autotask_fn.ConfigurationError` says where to get one.
 
-    The REST base is discovered from the username on first use (``zone``) unless ``base_url``
-    is given. Pass ``http_client`` (an ``httpx.Client`` you own) or ``transport`` to control
-    pooling or to talk to a fake. ``limiter`` (default: a fresh :class:`LocalLimiter` for this
-    process: 3 requests in flight per endpoint, the attachment byte budget, the hourly
-    threshold read every 250 requests; pass a shared one for many workers, or
-    ``NoLimiter()`` to switch limiting off) keeps requests within Autotask's limits;
+    The REST base is discovered from the username on first use (``zone``) unless ``base_url`` is
+    given. The tenant id (:attr:`tenant_id`, the zone's ``ci``; it scopes every link the sync
+    keeps) is ``tenant_id`` when given, else it comes from zone discovery at ``zone_url``, also
+    when ``base_url`` is given. With both ``base_url`` and ``tenant_id`` the client never asks
+    zone discovery. Pass ``http_client`` (an ``httpx.Client`` you own) or ``transport`` to
+    control pooling or to talk to a fake. ``limiter`` (default: a fresh :class:`LocalLimiter`
+    for this process: 3 requests in flight per endpoint, the attachment byte budget, the hourly
+    threshold read every 250 requests; pass a shared one for many workers, or ``NoLimiter()`` to
+    switch limiting off) keeps requests within Autotask's limits;
     ``max_retries`` applies to requests that are safe to repeat.
     """
 
@@ -126,6 +129,7 @@ class AutotaskClient:
         *,
         base_url: str | None = None,
         zone_url: str = DEFAULT_ZONE_URL,
+        tenant_id: int | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         limiter: Limiter | None = None,
@@ -146,6 +150,7 @@ class AutotaskClient:
         self._code = code
         self._explicit_base = _with_slash(base_url) if base_url else None
         self.zone_url = _with_slash(zone_url)
+        self._tenant_id = int(tenant_id) if tenant_id is not None else None
         self.impersonation_resource_id = impersonation_resource_id
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
@@ -203,6 +208,13 @@ class AutotaskClient:
                         self.username, zone_url=self.zone_url, requester=self._requester
                     )
         return self._zone
+
+    @property
+    def tenant_id(self) -> int | None:
+        """The tenant id (zone ``ci``): the configured ``tenant_id``, else from zone discovery."""
+        if self._tenant_id is not None:
+            return self._tenant_id
+        return self.zone.ci
 
     @property
     def base_url(self) -> str:

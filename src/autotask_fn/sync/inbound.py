@@ -67,6 +67,7 @@ from autotask_fn.mapping.inbound import (
 )
 from autotask_fn.mapping.markers import Marker, find_markers
 from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
+from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import SyncError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.reports import WebhookAck
@@ -849,4 +850,4 @@ def _scope(service: Any, autotask: Any, fieldnation: Any) -> Scope:
     if isinstance(scope, Scope):
         return scope
     env = str(getattr(fieldnation, "environment_name", "custom"))
-    return Scope(fn_env=env, at_tenant=int(autotask.zone.ci))
+    return Scope(fn_env=env, at_tenant=tenant_of(autotask))

@@ -102,5 +102,7 @@ class SweepReport:
     unchanged: int = 0
     """Skipped because their Field Nation content hash had not changed (no Autotask call)."""
     synced: int = 0
+    """Work orders where something was written to Autotask."""
     reports: tuple[SyncReport, ...] = ()
     errors: tuple[str, ...] = ()
+    """One line per work order that failed (``work order <id>: <error>``)."""

@@ -49,6 +49,7 @@ from autotask_fn.fieldnation.webhooks import (
 from autotask_fn.mapping.markers import Markers
 from autotask_fn.mapping.outbound import OutboundMapper
 from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
+from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import (
     NotValidatedError,
     SyncInputError,
@@ -106,7 +107,8 @@ class SyncService:
         clock: seconds since the epoch (inbox times, leases, backoff).
         worker_id: this worker's name for leases and locks (default: host, pid, random).
         scope: override the (Field Nation environment, Autotask tenant) pair; default from
-            ``fieldnation.environment_name`` and ``autotask.zone.ci`` (read on first use).
+            ``fieldnation.environment_name`` and ``autotask.tenant_id`` (the configured
+            tenant id, else the zone ``ci``; read on first use).
         mapper: an :class:`~autotask_fn.mapping.outbound.OutboundMapper` (subclass to customise).
         reconcilers: the parts kept in sync, in order (default: ticket fields, time, notes).
         linkers: tried in order for a work order without a link (default: outbound create,
@@ -161,7 +163,7 @@ class SyncService:
         """The (Field Nation environment, Autotask tenant ``ci``) pair every link belongs to."""
         if self._scope is None:
             self._scope = Scope(fn_env=self.fieldnation.environment_name,
-                                at_tenant=int(self.autotask.zone.ci or 0))
+                                at_tenant=tenant_of(self.autotask))
         return self._scope
 
     @property
@@ -221,18 +223,23 @@ class SyncService:
         return module.TicketImporter(service=self)
 
     # ------------------------------------------------------------------ inbox
-    def process_pending(self, limit: int | None = None, *, lease_seconds: float = 60
-                        ) -> ProcessReport:
+    def process_pending(self, limit: int | None = None, *, lease_seconds: float = 60,
+                        progress: Callable[[int, int], None] | None = None) -> ProcessReport:
         """Work through due inbox entries (at most ``limit``), each under a lease.
 
         Field Nation entries of one work order leased together are handled by one reconcile.
         Failures are retried with exponential backoff and jitter; after
         ``settings.max_attempts`` attempts (or at once for bad input) an entry moves to the
-        dead letters.
+        dead letters. ``progress(done, total)`` is called after each leased batch (``total``:
+        the pending entries counted at the start, capped by ``limit``).
         """
         totals = {"processed": 0, "succeeded": 0, "retried": 0, "dead": 0}
         reports: list[SyncReport] = []
         errors: list[str] = []
+        expected = 0
+        if progress is not None:
+            expected = self.store.count_entries(EntryStatus.PENDING)
+            expected = expected if limit is None else min(limit, expected)
         while limit is None or totals["processed"] < limit:
             batch_size = 50 if limit is None else min(50, limit - totals["processed"])
             batch = self.store.lease(self.worker_id, lease_seconds, limit=batch_size,
@@ -257,6 +264,8 @@ class SyncService:
             for wo_id, entries in by_wo.items():
                 self._run_entries(entries, _bind(self.sync_work_order, wo_id),
                                   totals, reports, errors)
+            if progress is not None:
+                progress(totals["processed"], max(expected, totals["processed"]))
         return ProcessReport(reports=tuple(reports), errors=tuple(errors), **totals)
 
     def _run_entries(self, entries: list[InboxEntry], work: Callable[[], Any],
@@ -460,8 +469,8 @@ class SyncService:
                 continue
             if report.skipped == "unchanged":
                 unchanged += 1
-            elif report.skipped is None:
-                synced += 1
+            elif report.skipped is None and report.writes:
+                synced += 1  # only work orders where something was written
             reports.append(report)
         return SweepReport(checked=checked, unchanged=unchanged, synced=synced,
                            reports=tuple(reports), errors=tuple(errors))
