@@ -98,7 +98,8 @@ class AutotaskCredentials:
         return str(self.username), str(self.secret)
 
     def require_tenant(self) -> None:
-        """With ``base_url``, the tenant id must come from somewhere explicit.
+        """With ``base_url``, the tenant id must come from somewhere explicit (and the URL
+        must be the REST base, not the versioned one).
 
         Zone discovery gives both the REST base and the tenant id (which scopes every link).
         A configured ``base_url`` replaces only the first: the tenant id then comes from zone
@@ -106,6 +107,12 @@ class AutotaskCredentials:
         public zone host would be asked about a tenant that may live elsewhere, so this
         raises one :class:`~autotask_fn.errors.ConfigurationError` saying what to set.
         """
+        if self.base_url and self.base_url.rstrip("/").lower().endswith("/v1.0"):
+            raise ConfigurationError(
+                f"{ENV_PREFIX}AT_BASE_URL ([autotask] base_url) {self.base_url!r} ends in "
+                "V1.0: give the REST base ending in /ATServicesRest/ (the client adds V1.0/), "
+                "e.g. the 'REST URL' that 'autotask-fn zone USERNAME' prints."
+            )
         if self.base_url and not self.zone_url and self.tenant_id is None:
             raise ConfigurationError(
                 f"{ENV_PREFIX}AT_BASE_URL ([autotask] base_url) is set, so the tenant id "

@@ -7,16 +7,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from served import FN_SECRET, SETTINGS, Served
 
 from autotask_fn.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from autotask_fn.fieldnation.webhooks import Events
 from autotask_fn.store import EntryStatus, SqliteStore
-from autotask_fn.testing import FakeAutotask, FakeFieldNation
+from autotask_fn.testing import FakeAutotask
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -242,33 +240,6 @@ def test_dead_letters_of_an_unknown_entry(served: Served) -> None:
 
 def test_links_when_nothing_is_linked(served: Served) -> None:
     assert run("links") == (EXIT_OK, "no links\n")
-
-
-# -- fake-server ---------------------------------------------------------------------------
-def test_fake_server_serves_both_fakes_until_stopped() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "autotask_fn.cli", "fake-server", "--autotask-port", "0",
-         "--fieldnation-port", "0"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(6)]
-        zone_line = next(line for line in lines if "zoneInformation" in line)
-        zone_url = zone_line.split()[-1]
-        response = httpx.get(zone_url, timeout=10)
-        assert response.status_code == 200
-        body: dict[str, Any] = response.json()
-        assert body["ci"]
-        token_line = next(line for line in lines if "oauth/token" in line)
-        token_url = token_line.split()[2]
-        token = httpx.post(token_url, data={
-            "grant_type": "password", "client_id": FakeFieldNation.CLIENT_ID,
-            "client_secret": FakeFieldNation.CLIENT_SECRET, "username": FakeFieldNation.USERNAME,
-            "password": FakeFieldNation.PASSWORD}, timeout=10)
-        assert token.status_code == 200
-        assert token.json()["access_token"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_store_entries_are_visible_to_the_cli(served: Served) -> None:

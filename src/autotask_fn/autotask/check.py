@@ -132,7 +132,7 @@ def run_check(
         return ConnectionReport(tuple(results))
     except AutotaskNotFoundError as exc:  # the threshold route always exists: the URL is wrong
         results.append(CheckResult(
-            "credentials", False, f"could not be checked: {exc.message} ({exc.url})",
+            "credentials", False, f"could not be checked: HTTP 404 at {exc.url}",
             fix_base_url(client),
         ))
         return ConnectionReport(tuple(results))
