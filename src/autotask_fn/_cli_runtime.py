@@ -181,6 +181,10 @@ class Runtime:
         from autotask_fn.autotask.check import CheckResult
 
         lines: list[CheckLine] = []
+        # With base_url the check would not need the zone; the sync does (the tenant id
+        # scopes every link), so it is looked up here: a failure stops the check as an
+        # unknown zone does (exit 1 with the zone hint), not the first import.
+        _ = self.autotask.tenant_id
         report = self.autotask.check_connection()
         for result in report.results:
             status = result.status if isinstance(result, CheckResult) else (

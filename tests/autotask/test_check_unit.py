@@ -98,3 +98,20 @@ def test_a_threshold_read_that_fails_otherwise_is_a_failed_check_not_an_exceptio
     assert "could not be checked" in failed.detail
     assert failed.fix
     assert {r.method for r in mock.requests} == {"GET"}
+
+
+def test_refused_credentials_mark_the_integration_code_skipped_not_passed(make_client) -> None:
+    client, _ = make_client(lambda r: reply({"errors": ["Unauthorized"]}, 401))
+    report = client.check_connection()
+    statuses = {r.name: r.status for r in report.results}
+    assert statuses["credentials"] == "fail"
+    assert statuses["integration code"] == "skip"
+    assert "[ok] integration code" not in str(report)
+
+
+def test_a_404_on_the_threshold_route_says_to_fix_the_base_url(make_client) -> None:
+    client, _ = make_client(lambda r: reply({"errors": ["not found"]}, 404), max_retries=0)
+    (failed,) = client.check_connection().failures
+    assert "404" in failed.detail
+    assert "base_url" in (failed.fix or "")
+    assert "Support" not in (failed.fix or "")

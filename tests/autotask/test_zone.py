@@ -45,6 +45,24 @@ def test_explicit_base_url_skips_discovery() -> None:
     assert [str(r.url) for r in mock.requests] == ["https://h.test/ATServicesRest/V1.0/Tickets/1"]
 
 
+def test_base_url_keeps_the_tenant_id_from_zone_discovery_at_zone_url() -> None:
+    mock = Mock(lambda r: reply(ZONE))
+    client = AutotaskClient(USER, SECRET, CODE, base_url="https://h.test/ATServicesRest/",
+                            zone_url=ZONE_URL, transport=mock.transport)
+    assert client.tenant_id == 4242
+    assert [r.url.path for r in mock.requests] == ["/atservicesrest/v1.0/zoneInformation"]
+    assert client.base_url == "https://h.test/ATServicesRest/"  # requests still go there
+
+
+def test_base_url_with_a_tenant_id_never_asks_zone_discovery() -> None:
+    mock = Mock(lambda r: reply({"item": None}))
+    client = AutotaskClient(USER, SECRET, CODE, base_url="https://h.test/ATServicesRest/",
+                            tenant_id=4242, transport=mock.transport)
+    assert client.tenant_id == 4242
+    client.get("Tickets", 1)
+    assert [r.url.path for r in mock.requests] == ["/ATServicesRest/V1.0/Tickets/1"]
+
+
 @pytest.mark.parametrize(
     ("response", "hint"),
     [

@@ -79,6 +79,17 @@ def test_base_url_with_a_tenant_id_never_asks_zone_discovery(
     assert served.at_fake.count_requests(path=r"zoneInformation") == 0
 
 
+def test_check_looks_up_the_tenant_at_zone_url_when_base_url_is_given(
+    served: Served, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run("check")
+    assert f"tenant id {served.at_fake.ci} (zone discovery at {served.zone_url}" in out
+    monkeypatch.setenv("AUTOTASK_FN_AT_ZONE_URL", "http://127.0.0.1:9/atservicesrest/")
+    code, out = run("check")  # the import would fail the same way: the check says so first
+    assert code == EXIT_FAILED
+    assert "zone" in capsys.readouterr().err.lower()
+
+
 def test_links_stay_found_whichever_way_the_tenant_id_was_obtained(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -107,14 +107,14 @@ def run_check(
     found (nothing else can be checked); every later problem is a failed :class:`CheckResult`.
     """
     results: list[CheckResult] = []
-    if client._explicit_base is None:
-        zone = client.zone
-        where = f"{zone.zone_name} at {zone.url}"
-    else:
-        where = f"base URL given: {client.base_url}"
-    source = ("configured" if client._tenant_id is not None
-              else f"zone discovery at {client.zone_url}")
-    results.append(CheckResult("zone", True, f"{where}; tenant id {client.tenant_id} ({source})"))
+    zone = client.zone if client._explicit_base is None else client._zone
+    where = (f"{zone.zone_name} at {zone.url}" if client._explicit_base is None and zone
+             else f"base URL given: {client.base_url}")
+    if client._tenant_id is not None:
+        where += f"; tenant id {client._tenant_id} (configured)"
+    elif zone is not None:
+        where += f"; tenant id {zone.ci} (zone discovery at {client.zone_url})"
+    results.append(CheckResult("zone", True, where))
     try:
         info = client.threshold()
     except AutotaskAuthError as exc:
