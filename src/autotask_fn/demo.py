@@ -283,9 +283,12 @@ class Demo:
         where = (f"{self.store_path.resolve()} (embedded SQLite, kept)" if self.keep_store else
                  "a temporary SQLite file, deleted when the demo ends (--store FILE keeps it)")
         self.say(f"\nLinks kept in {where}:")
-        for link in self.store.list_links():
-            self.say(f"  {link.kind:<10} FN {link.fn_id:<8} -> {link.at_entity} {link.at_id}"
-                     f"  [{link.state.value}]")
+        from autotask_fn._cli_output import table
+
+        rows = [(link.kind, link.fn_id, f"{link.at_entity} {link.at_id}", link.state.value)
+                for link in self.store.list_links()]
+        for line in table(rows, ("kind", "FN id", "Autotask", "state")).splitlines():
+            self.say(f"  {line}")
 
     def run(self) -> bool:
         self.say("autotask-fn demo: Autotask PSA <-> Field Nation, on built-in fakes "
