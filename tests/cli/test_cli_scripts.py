@@ -238,6 +238,8 @@ def test_sweep_exits_1_when_a_work_order_fails(served: Served) -> None:
 
 
 def test_sweep_counts_as_synced_only_work_orders_written(served: Served) -> None:
+    import attrs
+
     _ticket_id, wo_id = imported(served)
     served.fn_fake.assign(wo_id)
     served.fn_fake.log_time(wo_id, datetime(2026, 3, 5, 14, tzinfo=UTC),
@@ -246,11 +248,15 @@ def test_sweep_counts_as_synced_only_work_orders_written(served: Served) -> None
     assert (code, doc["result"]["synced"]) == (EXIT_OK, 1)
     (report,) = doc["result"]["reports"]
     assert report["writes"] >= 1
-    served.fn_fake.post_message(wo_id, "no new time")  # changes the hash, writes nothing
-    code, doc = run_json("sweep", "--status", "assigned", "--status", "work_done")
+    store = SqliteStore(served.store_path)  # forget the hash: the next sweep reconciles again
+    (link,) = store.list_links(kind="wo")
+    store.save_link(attrs.evolve(link, data={**link.data, "fn_hash": "stale"}))
+    store.close()
+    code, doc = run_json("sweep")
     assert code == EXIT_OK
-    assert all(r["writes"] == 0 for r in doc["result"]["reports"]) or doc["result"]["synced"]
-    assert doc["result"]["synced"] == sum(1 for r in doc["result"]["reports"] if r["writes"])
+    (report,) = doc["result"]["reports"]
+    assert (report["skipped"], report["writes"]) == (None, 0)  # reconciled, nothing to write
+    assert doc["result"]["synced"] == 0
 
 
 # -- --json on every command ---------------------------------------------------------------
