@@ -191,6 +191,13 @@ class Runtime:
                 "ok" if result.ok else "fail")
             lines.append(CheckLine(result.name, status, result.detail,
                                    result.fix if status == "fail" else None))
+        configured, zone = self.config.autotask.tenant_id, self.autotask._zone
+        if configured is not None and zone is not None and zone.ci != configured:
+            lines.append(CheckLine(
+                "tenant id", "warn",
+                f"configured {configured}, but zone discovery says {zone.ci}",
+                "Links are kept under the configured id: set tenant_id to the 'tenant ci' "
+                "that 'autotask-fn zone USERNAME' prints, unless this is deliberate."))
         if not report.ok:
             lines.append(CheckLine("connector settings", "skip",
                                    "not checked (the Autotask connection failed)"))

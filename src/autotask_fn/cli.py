@@ -42,6 +42,8 @@ class Outcome:
     result: Any = None
     text: str | None = None
     extra: dict[str, Any] = attrs.Factory(dict)
+    printed: bool = False
+    """True when the command printed its output itself (``fake-server``)."""
 
 
 Handler = Callable[[argparse.Namespace, TextIO], Outcome]
@@ -179,7 +181,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             raise
         print(f"autotask-fn: network error: {type(exc).__name__}", file=sys.stderr)
         return _failed(args, stream, EXIT_FAILED, "NetworkError", type(exc).__name__)
-    if args.json:
+    if outcome.printed:
+        pass
+    elif args.json:
         print_json(stream, envelope(args.command, outcome.code, outcome.result,
                                     **outcome.extra))
     elif outcome.text is not None:
@@ -475,8 +479,11 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
                       f"AUTOTASK_FN_CONFIG={target} or --config {target}", file=out)
             print("# Press Ctrl-C to stop.", file=out, flush=True)
         out.flush()
-        while True:
-            time.sleep(3600)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: a normal end
+            return Outcome(EXIT_OK, printed=True)
     finally:
         at_server.shutdown()
         fn_server.shutdown()

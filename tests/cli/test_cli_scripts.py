@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -88,6 +89,17 @@ def test_check_looks_up_the_tenant_at_zone_url_when_base_url_is_given(
     code, out = run("check")  # the import would fail the same way: the check says so first
     assert code == EXIT_FAILED
     assert "zone" in capsys.readouterr().err.lower()
+
+
+def test_a_configured_tenant_id_that_differs_from_the_zone_is_a_warning(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served.fn_fake.register_webhook("https://host.example/fn", list(Events.all()), "s")
+    monkeypatch.setenv("AUTOTASK_FN_AT_TENANT_ID", "12345")
+    monkeypatch.delenv("AUTOTASK_FN_AT_BASE_URL")  # zone discovery gives the REST base
+    code, out = run("check")
+    assert code == EXIT_OK, out
+    assert f"[warn] tenant id: configured 12345, but zone discovery says {served.at_fake.ci}" in out
 
 
 def test_links_stay_found_whichever_way_the_tenant_id_was_obtained(
@@ -487,6 +499,9 @@ def test_fake_server_json_prints_the_configuration(tmp_path: Path) -> None:
         assert doc["command"] == "fake-server"
         assert doc["result"]["config"]["fieldnation"]["password"]
         assert doc["result"]["env"]["AUTOTASK_FN_AT_ZONE_URL"].endswith("/atservicesrest/")
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the normal end of a server
+        assert proc.wait(timeout=30) == EXIT_OK
+        assert proc.stdout.read() == ""  # still exactly one document
     finally:
         proc.terminate()
         proc.wait(timeout=10)
