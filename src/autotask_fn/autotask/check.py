@@ -23,7 +23,7 @@ from autotask_fn.autotask.errors import (
 if TYPE_CHECKING:
     from autotask_fn.autotask.client import AutotaskClient
 
-__all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "fix_base_url", "run_check"]
+__all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "run_check"]
 
 #: The entities the connector touches and the actions it needs on each.
 DEFAULT_ENTITIES: Mapping[str, tuple[str, ...]] = {
@@ -133,7 +133,7 @@ def run_check(
     except AutotaskNotFoundError as exc:  # the threshold route always exists: the URL is wrong
         results.append(CheckResult(
             "credentials", False, f"could not be checked: HTTP 404 at {exc.url}",
-            fix_base_url(client),
+            _fix_base_url(client),
         ))
         return ConnectionReport(tuple(results))
     except AutotaskError as exc:  # 5xx, transport, thread limit...: a failed check, not a raise
@@ -158,7 +158,7 @@ def run_check(
     return ConnectionReport(tuple(results))
 
 
-def fix_base_url(client: AutotaskClient) -> str:
+def _fix_base_url(client: AutotaskClient) -> str:
     """The fix line for a 404 on a route that always exists: the REST base URL is wrong."""
     if client._explicit_base is None:
         return (f"The zone lookup at {client.zone_url} gave the REST base {client.base_url}, "
