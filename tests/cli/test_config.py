@@ -108,3 +108,29 @@ def test_an_inbound_field_map_from_toml_builds_inbound_fields() -> None:
         {"udf": "SiteCode", "custom_field_id": 501}, {"udf": "Gate", "label": "Gate"}]}})
     assert settings.inbound.field_map == (InboundField("SiteCode", custom_field_id=501),
                                           InboundField("Gate", label="Gate"))
+
+
+def test_base_url_needs_a_tenant_id_or_a_zone_url(tmp_path: Path) -> None:
+    base = '[autotask]\nbase_url = "https://ws.example/ATServicesRest/"\n'
+    with pytest.raises(ConfigurationError) as info:
+        load_config(write(tmp_path, base), environ={}).autotask.require_tenant()
+    assert "AUTOTASK_FN_AT_TENANT_ID" in str(info.value)
+    assert "AUTOTASK_FN_AT_ZONE_URL" in str(info.value)
+    by_file = load_config(write(tmp_path, base + "tenant_id = 123\n"), environ={})
+    by_file.autotask.require_tenant()
+    assert by_file.autotask.tenant_id == 123
+    by_env = load_config(write(tmp_path, base), environ={"AUTOTASK_FN_AT_TENANT_ID": "456"})
+    assert by_env.autotask.tenant_id == 456
+    load_config(write(tmp_path, base + 'zone_url = "https://z.example/atservicesrest/"\n'),
+                environ={}).autotask.require_tenant()
+
+
+def test_without_base_url_zone_discovery_gives_the_tenant(tmp_path: Path) -> None:
+    load_config(write(tmp_path, TOML), environ={}).autotask.require_tenant()
+
+
+def test_the_store_is_configured_only_when_named(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, TOML), environ={}).store_configured
+    bare = load_config(write(tmp_path, "[settings]\n"), environ={})
+    assert not bare.store_configured
+    assert bare.store_url == "autotask_fn.sqlite3"
