@@ -479,11 +479,10 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
                       f"AUTOTASK_FN_CONFIG={target} or --config {target}", file=out)
             print("# Press Ctrl-C to stop.", file=out, flush=True)
         out.flush()
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: a normal end
-            return Outcome(EXIT_OK, printed=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: a normal end
+        return Outcome(EXIT_OK, printed=True)
     finally:
         at_server.shutdown()
         fn_server.shutdown()
