@@ -57,15 +57,23 @@ def test_all_writes_a_page_with_every_table(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     # The only figures allowed to miss are the documented ones: a first import on cold
     # caches costs 5 Autotask calls against issue 6's 4 (see the page's note).
+    # Growth rows (first cell a number of links or requests) are timings on a shared
+    # machine: here only their targets are pinned, not their results.
     failing = sorted(line.split("|")[1].strip() for line in text.splitlines()
-                     if line.startswith("|") and "**FAIL**" in line)
+                     if line.startswith("|") and "**FAIL**" in line
+                     and not line.split("|")[1].strip().replace(",", "").isdigit())
     assert failing == ["first import, attachment import on",
                        "first import, very first (cold caches)"], text
     assert status == 1
     for heading in ("# Performance", "## Machine", "## Outbound", "## Inbound",
                     "## Throughput", "## Library overhead", "## Store operations",
-                    "## Peak memory"):
+                    "## Peak memory", "## Growth: link lookups",
+                    "## Growth: FakeAutotask's hourly window"):
         assert heading in text
+    growth_targets = [line for line in text.splitlines()
+                      if line.startswith("| 100 |") and "≤ 1.5 x" in line]  # the last sizes
+    assert len(growth_targets) == 1, text  # quick: links 10 -> 100 carry the lookup target
+    assert "| 1,000 |" in text and "≤ 1.5 x" in text.split("## Growth: FakeAutotask")[1]
     widths: list[int] = []  # cells per row of the table being read: all equal
     for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
