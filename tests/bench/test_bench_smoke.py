@@ -73,7 +73,8 @@ def test_all_writes_a_page_with_every_table(tmp_path: Path) -> None:
     growth_targets = [line for line in text.splitlines()
                       if line.startswith("| 100 |") and "≤ 1.5 x" in line]  # the last sizes
     assert len(growth_targets) == 1, text  # quick: links 10 -> 100 carry the lookup target
-    assert "| 1,000 |" in text and "≤ 1.5 x" in text.split("## Growth: FakeAutotask")[1]
+    assert "| 1,000 |" in text
+    assert "≤ 1.5 x" in text.split("## Growth: FakeAutotask")[1]
     widths: list[int] = []  # cells per row of the table being read: all equal
     for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
