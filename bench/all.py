@@ -118,6 +118,37 @@ def inbound_table(sizes: Sizes) -> Table:
     return table
 
 
+#: Issue 20: Field Nation calls per quiet work order with the change signals on.
+QUIET_FN = Target("<=", 1.2)
+
+
+def quiet_sweep_table(sizes: Sizes) -> Table:
+    """Field Nation calls per work order of a quiet sweep: defaults, and the opt-in change
+    signals."""
+    table = Table(
+        "Quiet sweeps: Field Nation calls per work order",
+        f"`python -m bench outbound --work-orders {sizes.work_orders}` (its last lines): a "
+        f"sweep over {sizes.work_orders} linked work orders, each with a message and an "
+        "expense synced an hour before, nothing changed since. By default a sweep reads each "
+        "work order, its expenses and its messages; with `sweep_trust_message_count` and "
+        "`sweep_trust_updated` (opt-in, see the settings reference) the message count and the "
+        "`updated` time the work order carries stand for them. Target (issue 20): at most "
+        "1.2 Field Nation calls per quiet work order with the signals on.",
+        ["Settings", "Field Nation calls per work order", "Autotask calls per work order",
+         "Target", "Result"])
+    for signals in (False, True):
+        fn_calls, at_calls = outbound.quiet_sweep_reads(sizes.work_orders, signals)
+        table.rows.append([
+            "change signals on" if signals else "defaults", f"{fn_calls:.2f}", f"{at_calls:.2f}",
+            *mark(fn_calls, QUIET_FN if signals else None)])
+    table.notes.append(
+        "The defaults stay correct first: a reply to an existing message does not change the "
+        "message count, so with `sweep_trust_message_count` a lone reply waits for its "
+        "webhook event or the work order's next change; `updated` is trusted only once it is "
+        "5 minutes old (`FN-WO-MESSAGE-COUNT`, `FN-WO-UPDATED-MOVES` on the contract page).")
+    return table
+
+
 def _target_files(name: str) -> Target | None:
     return None if "first" in name or "scan" in name else Target("<=", 1)
 
@@ -286,7 +317,8 @@ def _listed(collect: Callable[[Sizes], Table]) -> Callable[[Sizes], list[Table]]
 
 
 COLLECTORS: list[tuple[str, Callable[[Sizes], list[Table]]]] = [
-    ("outbound", _listed(outbound_table)), ("inbound", _listed(inbound_table)),
+    ("outbound", _listed(outbound_table)), ("quiet sweeps", _listed(quiet_sweep_table)),
+    ("inbound", _listed(inbound_table)),
     ("outbound_files", outbound_files_table), ("throughput", _listed(throughput_table)),
     ("overhead: CPU", _listed(cpu_table)), ("overhead: store", _listed(store_table)),
     ("growth", growth_tables)]

@@ -44,6 +44,13 @@ def test_overhead_rows() -> None:
     assert all(s.cycles_1 > 0 and s.get_link > 0 for s in stores)
 
 
+def test_a_quiet_sweep_with_the_change_signals_meets_its_target() -> None:
+    fn_calls, at_calls = outbound.quiet_sweep_reads(3, signals=True)
+    assert run_all.QUIET_FN.met(fn_calls)
+    assert at_calls == 0
+    assert outbound.quiet_sweep_reads(3, signals=False) == (3.0, 0.0)  # the defaults
+
+
 def test_targets_and_marks() -> None:
     assert report.mark(1.0, report.Target("<=", 1)) == ("≤ 1", report.PASS)
     assert report.mark(2.0, report.Target("<=", 1)) == ("≤ 1", report.FAIL)
@@ -67,7 +74,7 @@ def test_all_writes_a_page_with_every_table(tmp_path: Path) -> None:
     assert status == 1
     for heading in ("# Performance", "## Machine", "## Outbound", "## Inbound",
                     "## Throughput", "## Library overhead", "## Store operations",
-                    "## Peak memory", "## Growth: link lookups",
+                    "## Peak memory", "## Quiet sweeps", "## Growth: link lookups",
                     "## Growth: FakeAutotask's hourly window"):
         assert heading in text
     growth_targets = [line for line in text.splitlines()

@@ -43,6 +43,7 @@ from autotask_fn.store.base import Link
 from autotask_fn.sync.errors import SyncError, SyncInputError
 from autotask_fn.sync.expenses import expense_settings, expenses_of, on_ticket
 from autotask_fn.sync.outbound_settings import AttachmentSettings, settings_part
+from autotask_fn.sync.quiet import expenses_signal
 from autotask_fn.sync.reconcile import RecordReconciler, WorkOrderContext, content_hash
 from autotask_fn.sync.reports import Action, Change
 
@@ -344,6 +345,9 @@ class ReceiptReconciler(AttachmentReconciler):
         """Receipts of the expenses, with the expense status."""
         if not self.enabled(ctx):
             return None
+        signal = expenses_signal(ctx)  # a sweep with sweep_trust_updated on
+        if signal is not None:
+            return signal
         out = []
         for e in expenses_of(ctx):
             receipt = self.mapper.receipt(e)
