@@ -51,6 +51,15 @@ def test_a_quiet_sweep_with_the_change_signals_meets_its_target() -> None:
     assert outbound.quiet_sweep_reads(3, signals=False) == (3.0, 0.0)  # the defaults
 
 
+def test_the_library_alone_holds_less_than_one_and_a_half_files_when_syncing_one() -> None:
+    from autotask_fn.sync.outbound_settings import DEFAULT_EMBED_LIMIT
+    from bench import outbound_files
+
+    peak_mib, sent_as = outbound_files.library_peak(DEFAULT_EMBED_LIMIT)
+    assert sent_as == "FILE_ATTACHMENT"
+    assert run_all.LIBRARY_PEAK.met(peak_mib / (DEFAULT_EMBED_LIMIT / 1_048_576)), peak_mib
+
+
 def test_targets_and_marks() -> None:
     assert report.mark(1.0, report.Target("<=", 1)) == ("≤ 1", report.PASS)
     assert report.mark(2.0, report.Target("<=", 1)) == ("≤ 1", report.FAIL)
