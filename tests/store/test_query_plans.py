@@ -26,20 +26,21 @@ POSTGRES = "postgres"
 
 
 def _load(store: SqlStore) -> None:
-    """Links of two kinds over 300 work orders, and a long history of done deliveries."""
+    """Links of two kinds over 300 work orders, and a long history of done deliveries (one
+    INSERT ... SELECT each, over a counting CTE both dialects accept)."""
+    count = "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
     with store._tx() as cur:
-        for i in range(LINKS):
-            for kind, entity in (("wo", "Tickets"), ("note", "TicketNotes")):
-                cur.execute(store._q(
-                    "INSERT INTO links (fn_env, at_tenant, kind, fn_id, at_entity, at_id,"
-                    " work_order_id, content_hash, state, data, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, '', 'ok', '{}', 0)"),
-                    (PROD.fn_env, PROD.at_tenant, kind, str(i), entity, 10_000 + i, i % 300))
-        for i in range(DONE_ENTRIES):
+        for kind, entity in (("wo", "Tickets"), ("note", "TicketNotes")):
             cur.execute(store._q(
-                "INSERT INTO inbox (source, delivery_id, body, headers, status, attempts,"
-                " received_at, next_attempt_at) VALUES ('fn', ?, ?, '{}', 'done', 1, ?, ?)"),
-                (f"d{i}", b"{}", float(i), float(i)))
+                count + "INSERT INTO links (fn_env, at_tenant, kind, fn_id, at_entity, at_id,"
+                " work_order_id, content_hash, state, data, updated_at)"
+                " SELECT ?, ?, ?, CAST(i AS TEXT), ?, 10000 + i, i - 300 * (i / 300),"
+                " '', 'ok', '{}', 0 FROM n"),
+                (LINKS - 1, PROD.fn_env, PROD.at_tenant, kind, entity))
+        cur.execute(store._q(
+            count + "INSERT INTO inbox (source, delivery_id, body, headers, status, attempts,"
+            " received_at, next_attempt_at) SELECT 'fn', 'd' || CAST(i AS TEXT), ?, '{}',"
+            " 'done', 1, i, i FROM n"), (DONE_ENTRIES - 1, b"{}"))
         if store._dialect == POSTGRES:
             cur.execute("ANALYZE links")
             cur.execute("ANALYZE inbox")
