@@ -193,6 +193,30 @@ def run(work_orders: int) -> list[str]:
     return out
 
 
+#: The opt-in change signals of a sweep (issue 20; see ``autotask_fn.sync.quiet``).
+SIGNALS = {"sweep_trust_message_count": True, "sweep_trust_updated": True}
+
+
+def quiet_sweep_reads(work_orders: int, signals: bool) -> tuple[float, float]:
+    """(Field Nation calls, Autotask calls) per work order of a quiet sweep over
+    ``work_orders`` linked work orders, each with a message and an expense synced an hour
+    before; with or without the change signals."""
+    extra = SIGNALS if signals else {}
+    rig = Rig(ConnectorSettings(webhook_secrets=(SECRET,), **extra))
+    for n in range(work_orders):
+        wo, _ticket = rig.linked_work_order(title=f"Quiet {n}")
+        rig.fn_fake.post_message(wo, "On site at 9")
+        rig.fn_fake.add_expense(wo, "12.50", "Parking")
+    rig.fn_fake.take_deliveries()
+    rig.svc.sweep()  # syncs them all
+    rig.fn_fake.clock.advance(3600)  # sweeps run on a schedule, after the changes
+    rig.svc.sweep()
+    fn0, at0 = rig.fn_fake.count_requests(), rig.at_fake.count_requests()
+    rig.svc.sweep()
+    return ((rig.fn_fake.count_requests() - fn0) / work_orders,
+            (rig.at_fake.count_requests() - at0) / work_orders)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench outbound", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -200,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for line in run(args.work_orders):
         print(line)
+    for signals in (False, True):
+        fn_calls, at_calls = quiet_sweep_reads(args.work_orders, signals)
+        print(f"quiet sweep{', change signals on' if signals else ''}: {fn_calls:.2f} Field "
+              f"Nation and {at_calls:.2f} Autotask calls per work order")
     return 0
 
 

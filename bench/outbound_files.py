@@ -107,6 +107,72 @@ def peak_memory(size: int) -> tuple[float, str]:
     return peak / 1_048_576, str(att["attachmentType"])
 
 
+def library_peak(size: int) -> tuple[float, str]:
+    """Peak traced MiB of the library alone syncing a work order holding one file of ``size``
+    bytes: both fakes are served on local sockets by this process, the sync runs in a child
+    process (``--child``) whose ``tracemalloc`` sees only the library's allocations."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from autotask_fn.store import SqliteStore
+    from autotask_fn.testing import serve
+
+    rig = _rig()
+    rig.fn_fake.state.max_file_bytes = max(rig.fn_fake.state.max_file_bytes, size)
+    servers = [serve(rig.at_fake), serve(rig.fn_fake)]
+    try:
+        zone_url = f"http://127.0.0.1:{servers[0].server_address[1]}/atservicesrest/"
+        rig.fn_fake.base_url = f"http://127.0.0.1:{servers[1].server_address[1]}"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "store.db")
+            rig.store.close()
+            rig.store = SqliteStore(path)
+            rig.svc = rig.service()
+            wo, ticket = rig.linked_work_order(title="Bench memory, library alone")
+            rig.fn_fake.upload_file(wo, "big.pdf", b"%" * size)
+            rig.store.close()
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.outbound_files", "--child", zone_url,
+                 rig.fn_fake.base_url, path, str(wo)],
+                cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
+                timeout=300, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"child sync failed: {done.stderr[-2000:]}")
+            peak = float(done.stdout.split()[-1])
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    [att] = [a for a in rig.at_fake.records("TicketAttachments") if a["parentID"] == ticket]
+    return peak / 1_048_576, str(att["attachmentType"])
+
+
+def _child(zone_url: str, fn_url: str, path: str, wo: int) -> int:
+    """The library's side of :func:`library_peak`: print the peak bytes of one sync."""
+    from autotask_fn.autotask import AutotaskClient
+    from autotask_fn.fieldnation import FieldNationClient
+    from autotask_fn.store import SqliteStore
+    from autotask_fn.sync import SyncService
+    from autotask_fn.testing import FakeAutotask, FakeFieldNation
+
+    at = AutotaskClient(FakeAutotask.USERNAME, FakeAutotask.SECRET,
+                        FakeAutotask.INTEGRATION_CODE, zone_url=zone_url)
+    fn = FieldNationClient(FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET,
+                           FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD, base_url=fn_url)
+    settings = ConnectorSettings(webhook_secrets=(SECRET,)).validate(at)
+    svc = SyncService(autotask=at, fieldnation=fn, store=SqliteStore(path), settings=settings)
+    fn.get_work_order(wo)  # sign in and warm the connections before measuring
+    tracemalloc.start()
+    svc.sync_work_order(wo)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(peak)
+    return 0
+
+
 def run() -> list[str]:
     out = [f"{'row':52} {'records':>7} {'AT calls':>8} {'writes':>6} {'calls/record':>12}"]
     for name, records, calls, writes in call_rows():
@@ -117,13 +183,21 @@ def run() -> list[str]:
         peak, kind = peak_memory(size)
         out.append(f"peak memory, file {label} ({size / 1_048_576:.1f} MiB -> {kind}): "
                    f"{peak:.1f} MiB")
+    peak, kind = library_peak(DEFAULT_EMBED_LIMIT)
+    out.append(f"peak memory, library alone, file at the embed limit "
+               f"({DEFAULT_EMBED_LIMIT / 1_048_576:.1f} MiB -> {kind}): {peak:.1f} MiB")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench outbound_files", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args(argv)
+    parser.add_argument("--child", nargs=4, metavar=("ZONE_URL", "FN_URL", "STORE", "WO"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        zone_url, fn_url, path, wo = args.child
+        return _child(zone_url, fn_url, path, int(wo))
     for line in run():
         print(line)
     return 0

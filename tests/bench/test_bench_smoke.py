@@ -44,6 +44,22 @@ def test_overhead_rows() -> None:
     assert all(s.cycles_1 > 0 and s.get_link > 0 for s in stores)
 
 
+def test_a_quiet_sweep_with_the_change_signals_meets_its_target() -> None:
+    fn_calls, at_calls = outbound.quiet_sweep_reads(3, signals=True)
+    assert run_all.QUIET_FN.met(fn_calls)
+    assert at_calls == 0
+    assert outbound.quiet_sweep_reads(3, signals=False) == (3.0, 0.0)  # the defaults
+
+
+def test_the_library_alone_holds_less_than_one_and_a_half_files_when_syncing_one() -> None:
+    from autotask_fn.sync.outbound_settings import DEFAULT_EMBED_LIMIT
+    from bench import outbound_files
+
+    peak_mib, sent_as = outbound_files.library_peak(DEFAULT_EMBED_LIMIT)
+    assert sent_as == "FILE_ATTACHMENT"
+    assert run_all.LIBRARY_PEAK.met(peak_mib / (DEFAULT_EMBED_LIMIT / 1_048_576)), peak_mib
+
+
 def test_targets_and_marks() -> None:
     assert report.mark(1.0, report.Target("<=", 1)) == ("≤ 1", report.PASS)
     assert report.mark(2.0, report.Target("<=", 1)) == ("≤ 1", report.FAIL)
@@ -57,15 +73,24 @@ def test_all_writes_a_page_with_every_table(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     # The only figures allowed to miss are the documented ones: a first import on cold
     # caches costs 5 Autotask calls against issue 6's 4 (see the page's note).
+    # Growth rows (first cell a number of links or requests) are timings on a shared
+    # machine: here only their targets are pinned, not their results.
     failing = sorted(line.split("|")[1].strip() for line in text.splitlines()
-                     if line.startswith("|") and "**FAIL**" in line)
+                     if line.startswith("|") and "**FAIL**" in line
+                     and not line.split("|")[1].strip().replace(",", "").isdigit())
     assert failing == ["first import, attachment import on",
                        "first import, very first (cold caches)"], text
     assert status == 1
     for heading in ("# Performance", "## Machine", "## Outbound", "## Inbound",
                     "## Throughput", "## Library overhead", "## Store operations",
-                    "## Peak memory"):
+                    "## Peak memory", "## Quiet sweeps", "## Growth: link lookups",
+                    "## Growth: FakeAutotask's hourly window"):
         assert heading in text
+    growth_targets = [line for line in text.splitlines()
+                      if line.startswith("| 100 |") and "≤ 1.5 x" in line]  # the last sizes
+    assert len(growth_targets) == 1, text  # quick: links 10 -> 100 carry the lookup target
+    assert "| 1,000 |" in text
+    assert "≤ 1.5 x" in text.split("## Growth: FakeAutotask")[1]
     widths: list[int] = []  # cells per row of the table being read: all equal
     for line in [*text.splitlines(), ""]:
         if line.startswith("|"):

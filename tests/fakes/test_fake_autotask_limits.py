@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from autotask_fn.testing import FakeAutotask, serve
+from autotask_fn.testing.autotask.limits import SlidingWindow
 
 from .test_fake_autotask_support import ALL, auth_headers, connect, errors, ticket_fields
 
@@ -132,3 +133,44 @@ def test_served_on_a_real_socket() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _work_of_one_check(window: SlidingWindow, now: float) -> int:
+    """Entries one request's threshold check (total, then add) touches."""
+    before = window.touched
+    window.total(now)
+    window.add(now)
+    return window.touched - before
+
+
+@pytest.mark.parametrize("seconds_between_requests", [0.0, 0.01, 1.0])
+def test_the_hourly_check_costs_the_same_at_request_100_and_at_request_100000(
+        seconds_between_requests: float) -> None:
+    # 0.0: the fake's clock stands still for the whole run (every request in one hour);
+    # 0.01: 100,000 requests in 1,000 s, all still in the window; 1.0: the window slides.
+    window = SlidingWindow(3600)
+    now = 1_000_000.0
+    costs = {}
+    for n in range(1, 100_001):
+        if n in (100, 100_000):
+            costs[n] = _work_of_one_check(window, now)
+        else:
+            window.total(now)
+            window.add(now)
+        now += seconds_between_requests
+    # one entry added or merged, at most one that left the window dropped: never the history
+    assert max(costs.values()) <= 2, costs
+    in_window = min(100_000, int(3600 / seconds_between_requests)) if seconds_between_requests \
+        else 100_000
+    assert window.total(now - seconds_between_requests) == in_window
+
+
+def test_requests_at_one_instant_share_one_entry_and_leave_the_window_together() -> None:
+    window = SlidingWindow(60)
+    for _ in range(1000):
+        window.add(10.0)
+    window.add(30.0, 5)
+    assert (len(window), window.total(30.0)) == (2, 1005)
+    assert window.total(70.0) == 5  # the 1000 at t=10 left the window at t=70
+    assert window.total(90.0) == 0
+    assert len(window) == 0

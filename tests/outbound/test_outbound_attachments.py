@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from outbound_world import PNG, OutboundWorld
 
+from autotask_fn.fieldnation.errors import FieldNationTransportError
 from autotask_fn.store.base import EntryStatus, Link
 from autotask_fn.sync import Action
 from autotask_fn.sync.outbound_settings import AttachmentSettings
@@ -169,3 +171,24 @@ def test_a_work_order_linked_to_a_project_task_gets_no_ticket_records(
     world.sync(wo)
     assert world.at_fake.count_requests("POST") == world.at_fake.count_requests(
         "POST", "/query")  # nothing written: tasks take no ticket attachments or charges
+
+
+def test_a_download_that_breaks_mid_upload_is_checked_by_marker_and_sent_once(
+        world: OutboundWorld) -> None:
+    # The file downloads while its upload body is sent: a download failing half way breaks
+    # the upload mid-body. That is treated as ambiguous: the next sync looks for the marker
+    # before uploading again, and the file ends up attached exactly once.
+    wo, ticket = world.linked_work_order()
+    world.fn_fake.upload_file(wo, "site.jpg", b"jpeg-bytes" * 1000)
+    world.fn_fake.fail_next(r"^/files/", method="GET", timeout=True)
+    with pytest.raises(FieldNationTransportError):
+        world.sync(wo)
+    assert attachments(world, ticket) == []
+    world.at_fake.reset_requests()
+    world.sync(wo)
+    assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in world.at_fake.requests] == [
+        ("POST", ["TicketAttachments", "query"]),  # the marker scan comes first
+        ("POST", [str(ticket), "Attachments"])]
+    [att] = attachments(world, ticket)
+    assert base64.b64decode(world.at.get("TicketAttachments", att["id"])["data"]) \
+        == b"jpeg-bytes" * 1000

@@ -32,6 +32,25 @@ def test_a_sqlite_file_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
         assert not again.enqueue("fieldnation", "x", b"1")
 
 
+def test_opening_a_new_file_waits_while_another_store_is_migrating_it(tmp_path: Path) -> None:
+    # Switching to WAL needs the file to itself and SQLite does not wait for it: a store
+    # opened while another one ran the migrations of a new file failed with "database is
+    # locked" (seen when several workers start at once on a fresh file).
+    path = tmp_path / "new.db"
+    migrating = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    migrating.execute("BEGIN IMMEDIATE")
+    migrating.execute("CREATE TABLE being_created (id INTEGER)")
+    release = threading.Timer(0.3, lambda: migrating.execute("COMMIT"))
+    release.start()
+    try:
+        store = SqliteStore(path, busy_timeout=10)
+    finally:
+        release.join()
+        migrating.close()
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+
+
 def test_an_in_memory_store_is_private_and_shared_by_threads() -> None:
     a, b = SqliteStore(), SqliteStore()
     a.put_intent("k", {"v": 1})

@@ -11,14 +11,16 @@ from autotask_fn.store._sql import SqlStore
 from .conftest import Backend, run_threads
 from .test_links import wo_link
 
+#: The step after the last real one (the test steps are named for when it was 2).
+NEXT = _migrations.known_version(_migrations.MIGRATIONS) + 1
 STEP_2 = Migration(
-    version=2,
+    version=NEXT,
     description="test step: a notes table",
     sqlite=("CREATE TABLE test_notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",),
     postgres=("CREATE TABLE test_notes (id BIGINT PRIMARY KEY, text TEXT NOT NULL)",),
 )
 BROKEN_STEP_2 = Migration(
-    version=2,
+    version=NEXT,
     description="test step that fails half way",
     sqlite=("CREATE TABLE half_done (id INTEGER)", "THIS IS NOT SQL"),
     postgres=("CREATE TABLE half_done (id INTEGER)", "THIS IS NOT SQL"),
@@ -48,7 +50,7 @@ def test_an_old_database_is_migrated_on_open(
     shared_backend.open().save_link(wo_link())
     monkeypatch.setattr(_migrations, "MIGRATIONS", [*_migrations.MIGRATIONS, STEP_2])
     upgraded = shared_backend.open()
-    assert upgraded.schema_version() == 2
+    assert upgraded.schema_version() == NEXT
     shared_backend.raw("INSERT INTO test_notes (id, text) VALUES (1, 'new table')")
     assert shared_backend.raw("SELECT text FROM test_notes") == [("new table",)]
     assert upgraded.get_link(Scope("production", 29683), "wo", "100") is not None
@@ -59,9 +61,9 @@ def test_a_failing_step_leaves_the_database_at_its_old_version(
 ) -> None:
     shared_backend.open()
     monkeypatch.setattr(_migrations, "MIGRATIONS", [*_migrations.MIGRATIONS, BROKEN_STEP_2])
-    with pytest.raises(StoreSchemaError, match="migration 2"):
+    with pytest.raises(StoreSchemaError, match=f"migration {NEXT}"):
         shared_backend.open()
-    assert shared_backend.raw("SELECT version FROM schema_meta") == [(1,)]
+    assert shared_backend.raw("SELECT version FROM schema_meta") == [(NEXT - 1,)]
     with pytest.raises(Exception, match="half_done"):
         shared_backend.raw("SELECT * FROM half_done")
 

@@ -26,6 +26,7 @@ from autotask_fn.autotask.errors import (
     AutotaskThresholdError,
     AutotaskTransportError,
     AutotaskUnsupportedOperation,
+    AutotaskUploadSizeError,
     AutotaskValidationError,
     AutotaskZoneError,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "AutotaskThresholdError",
     "AutotaskTransportError",
     "AutotaskUnsupportedOperation",
+    "AutotaskUploadSizeError",
     "AutotaskValidationError",
     "AutotaskZoneError",
     "CheckResult",

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -22,11 +22,13 @@ from autotask_fn.autotask.errors import (
     AutotaskThreadLimitError,
     AutotaskThresholdError,
     AutotaskTransportError,
+    AutotaskUploadSizeError,
     AutotaskValidationError,
     classify_response,
 )
 from autotask_fn.autotask.limits import Limiter
 from autotask_fn.autotask.stats import RequestStats
+from autotask_fn.autotask.upload import UploadSizeMismatch, streamed_body
 
 logger = logging.getLogger("autotask_fn.autotask")
 
@@ -106,10 +108,23 @@ class Requester:
         headers = self.headers if credentials else {
             k: v for k, v in self.headers.items() if k.lower() in PUBLIC_HEADERS
         }
+        streamed = streamed_body(json)  # an attachment whose bytes download as they go
+        content: Generator[bytes, None, None] | None = None
+        if streamed is not None:
+            length, content = streamed
+            headers = {**headers, "Content-Type": "application/json",
+                       "Content-Length": str(length)}
+            json = None
         try:
             response = self.http.request(
-                method, url, json=json, params=params, headers=headers, timeout=self.timeout,
+                method, url, json=json, content=content, params=params, headers=headers,
+                timeout=self.timeout,
             )
+        except UploadSizeMismatch as exc:
+            raise AutotaskUploadSizeError(
+                "upload stopped before its body was complete: the file's size changed",
+                None, (str(exc),), entity, method, url, secrets=self.secrets,
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise AutotaskTransportError(
                 f"could not connect to Autotask: {type(exc).__name__}: {exc}",
@@ -121,6 +136,9 @@ class Requester:
                 entity=entity, method=method, url=url, ambiguous=method in WRITE_METHODS,
                 secrets=self.secrets,
             ) from None
+        finally:
+            if content is not None:
+                content.close()  # closes the download when the body stopped half way
         logger.debug(
             "%s %s -> %s", method, self._redact(redact_url(response.request.url)),
             response.status_code,

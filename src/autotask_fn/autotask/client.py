@@ -38,6 +38,7 @@ from autotask_fn.autotask.query import (
 )
 from autotask_fn.autotask.routes import require, route_for
 from autotask_fn.autotask.stats import RequestStats
+from autotask_fn.autotask.upload import StreamedBase64
 from autotask_fn.autotask.zone import DEFAULT_ZONE_URL, ZoneInfo, discover_zone
 from autotask_fn.errors import ConfigurationError
 
@@ -329,9 +330,12 @@ class AutotaskClient:
         data = _get(fields, "data")
         if isinstance(data, bytes):
             data = data.decode("ascii", "replace")
-        if not isinstance(data, str):
+        if isinstance(data, StreamedBase64):
+            nbytes = data.size
+        elif isinstance(data, str):
+            nbytes = len(data) * 3 // 4 - data[-2:].count("=")  # decoded size of the base64
+        else:
             return
-        nbytes = len(data) * 3 // 4 - data[-2:].count("=")  # decoded size of the base64
         while True:
             wait = self._limiter.attachment_budget(max(0, nbytes))
             if wait <= 0:

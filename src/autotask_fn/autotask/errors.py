@@ -33,6 +33,7 @@ __all__ = [
     "AutotaskThresholdError",
     "AutotaskTransportError",
     "AutotaskUnsupportedOperation",
+    "AutotaskUploadSizeError",
     "AutotaskValidationError",
     "AutotaskZoneError",
     "classify_response",
@@ -126,6 +127,11 @@ class AutotaskNotFoundError(AutotaskError):
 
 class AutotaskValidationError(AutotaskError):
     """Autotask refused the data (400, or a 500 whose ``errors`` text is a validation message)."""
+
+
+class AutotaskUploadSizeError(AutotaskValidationError):
+    """A streamed upload stopped because the bytes downloaded differ from the size announced
+    in ``Content-Length``: the body was never sent in full, so Autotask did not act."""
 
 
 class AutotaskRateLimitError(AutotaskError):

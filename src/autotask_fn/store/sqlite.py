@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -70,7 +71,7 @@ class SqliteStore(SqlStore):
         )
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
         if self.path is not None:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn, self._busy_timeout)
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         return conn
 
@@ -99,6 +100,22 @@ class SqliteStore(SqlStore):
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path or ':memory:'!r})"
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL mode (stored in the file: done once). The switch needs the
+    file to itself and SQLite does not wait for it (no busy handler), so while another
+    connection holds it (a store migrating the new file) try again until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _always(_conn: sqlite3.Connection) -> bool:

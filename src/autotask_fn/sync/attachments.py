@@ -37,12 +37,14 @@ from autotask_fn.autotask.errors import (
     is_attachment_budget_text,
 )
 from autotask_fn.autotask.query import contains, eq
+from autotask_fn.autotask.upload import StreamedBase64
 from autotask_fn.mapping.attachments import AttachmentMapper, Mode, StreamEncoder
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link
 from autotask_fn.sync.errors import SyncError, SyncInputError
 from autotask_fn.sync.expenses import expense_settings, expenses_of, on_ticket
 from autotask_fn.sync.outbound_settings import AttachmentSettings, settings_part
+from autotask_fn.sync.quiet import expenses_signal
 from autotask_fn.sync.reconcile import RecordReconciler, WorkOrderContext, content_hash
 from autotask_fn.sync.reports import Action, Change
 
@@ -205,8 +207,9 @@ class AttachmentReconciler(RecordReconciler):
     def update(self, ctx: WorkOrderContext, link: Link, rec: MappedRecord, digest: str) -> None:
         """Replace: attachments cannot be updated, so delete the old one and create anew.
 
-        The new bytes are cleared with the budget and downloaded *before* the old attachment
-        is deleted, so a deferred replace leaves the old file in place.
+        The new bytes are cleared with the budget *before* the old attachment is deleted, so a
+        deferred replace leaves the old file in place; they download while the new one is
+        uploaded (a failed download leaves the file to the next sync, which creates it).
         """
         src = self._sources(ctx)[rec.fn_id]
         fields = None
@@ -260,10 +263,10 @@ class AttachmentReconciler(RecordReconciler):
             return None
         if src.inline is not None:
             data, _ = StreamEncoder.encode([src.inline])
-        else:
-            with ctx.service.fieldnation.stream(str(src.link)) as chunks:
-                data, _ = StreamEncoder.encode(chunks)
-        fields["data"] = data
+            fields["data"] = data
+        else:  # downloaded while the request body is sent, once per attempt
+            link, fieldnation = str(src.link), ctx.service.fieldnation
+            fields["data"] = StreamedBase64(lambda: fieldnation.stream(link), nbytes)
         return fields
 
     def _defer(self, ctx: WorkOrderContext, fn_id: str, wait: float) -> None:
@@ -344,6 +347,9 @@ class ReceiptReconciler(AttachmentReconciler):
         """Receipts of the expenses, with the expense status."""
         if not self.enabled(ctx):
             return None
+        signal = expenses_signal(ctx)  # a sweep with sweep_trust_updated on
+        if signal is not None:
+            return signal
         out = []
         for e in expenses_of(ctx):
             receipt = self.mapper.receipt(e)

@@ -32,6 +32,7 @@ from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link, LinkState
 from autotask_fn.sync.errors import SyncInputError
 from autotask_fn.sync.outbound_settings import ExpenseSettings, settings_part
+from autotask_fn.sync.quiet import expenses_signal
 from autotask_fn.sync.reconcile import LOCKED_TEXT, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
 
@@ -77,6 +78,9 @@ def _today(ctx: WorkOrderContext) -> date:
 
 
 def _expense_facts(ctx: WorkOrderContext, mapper: AttachmentMapper) -> list[Any]:
+    signal = expenses_signal(ctx)  # a sweep with sweep_trust_updated on
+    if signal is not None:
+        return signal
     facts = []
     for e in expenses_of(ctx):
         receipt = mapper.receipt(e)

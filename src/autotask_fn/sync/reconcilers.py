@@ -13,6 +13,7 @@ from typing import Any
 from autotask_fn.autotask.errors import AutotaskNotFoundError, AutotaskValidationError
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.sync.errors import SyncInputError
+from autotask_fn.sync.quiet import messages_signal
 from autotask_fn.sync.reconcile import Reconciler, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
 
@@ -144,6 +145,9 @@ class NoteReconciler(RecordReconciler):
 
     def fingerprint(self, ctx: WorkOrderContext) -> Any:
         """Every message and reply: id, author, text, internal flag."""
+        signal = messages_signal(ctx)  # a sweep with sweep_trust_message_count on
+        if signal is not None:
+            return signal
         mapper = ctx.service.mapper
         return [
             [fn_id, m.text, m.internal, m.audience, m.author.display_name if m.author else None]

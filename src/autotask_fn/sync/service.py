@@ -49,6 +49,7 @@ from autotask_fn.fieldnation.webhooks import (
 from autotask_fn.mapping.markers import Markers
 from autotask_fn.mapping.outbound import OutboundMapper
 from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
+from autotask_fn.sync import quiet
 from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import (
     NotValidatedError,
@@ -370,13 +371,14 @@ class SyncService:
     def _hash_settings(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
-                   "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing"}
+                   "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing",
+                   "sweep_trust_message_count", "sweep_trust_updated"}
         return content_hash(attrs.asdict(
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))
 
     def _sync(self, wo_id: int, *, force: bool = False,
-              statuses: Iterable[str] | None = None) -> SyncReport:
+              statuses: Iterable[str] | None = None, sweep: bool = False) -> SyncReport:
         scope = self.scope
         key = scoped_key(scope, "wo", wo_id)
         if not self.store.try_lock(key, self.worker_id, self.settings.lock_ttl, now=self.clock()):
@@ -403,13 +405,21 @@ class SyncService:
                     return SyncReport(wo_id, skipped="not_linked")
             ctx = WorkOrderContext(service=self, work_order=wo, link=link,
                                    data=dict(link.data))
+            signals = self._signals_hash(ctx)  # from the work order alone (sweeps, opt-in)
+            if (sweep and not force and signals is not None
+                    and link.data.get("fn_quiet_hash") == signals):
+                return SyncReport(wo_id, link.at_id, skipped="unchanged")
             digest = content_hash([self._settings_hash(),
                                    *(r.fingerprint(ctx) for r in self.reconcilers)])
             if not force and link.data.get("fn_hash") == digest:
+                if signals is not None and link.data.get("fn_quiet_hash") != signals:
+                    ctx.data["fn_quiet_hash"] = signals
+                    ctx.save()
                 return SyncReport(wo_id, link.at_id, skipped="unchanged")
             # The hash is kept only when a reconcile completes: after a failure the next
             # sync reconciles even if the facts went back to what was last synced.
             ctx.data.pop("fn_hash", None)
+            ctx.data.pop("fn_quiet_hash", None)
             try:
                 for reconciler in self.reconcilers:
                     try:
@@ -419,10 +429,25 @@ class SyncService:
             except TicketGoneError:
                 return self._unlink(ctx)
             ctx.data["fn_hash"] = digest
+            if signals is not None:
+                ctx.data["fn_quiet_hash"] = signals
             ctx.save()
             return SyncReport(wo_id, ctx.ticket_id, changes=tuple(ctx.changes))
         finally:
             self.store.unlock(key, self.worker_id)
+
+    def _signals_hash(self, ctx: WorkOrderContext) -> str | None:
+        """The fingerprint with change signals standing for the sub-resources they cover
+        (:mod:`autotask_fn.sync.quiet`), made without reading them; ``None`` when no signal
+        setting is on."""
+        if not quiet.enabled(ctx):
+            return None
+        ctx.cache[quiet.QUIET] = True
+        try:
+            return content_hash([self._settings_hash(),
+                                 *(r.fingerprint(ctx) for r in self.reconcilers)])
+        finally:
+            del ctx.cache[quiet.QUIET]
 
     def _unlink(self, ctx: WorkOrderContext) -> SyncReport:
         link = self.store.save_link(attrs.evolve(ctx.link, state=LinkState.UNLINKED,
@@ -463,7 +488,7 @@ class SyncService:
                 continue
             checked += 1
             try:
-                report = self._sync(link.work_order_id, statuses=wanted_set)
+                report = self._sync(link.work_order_id, statuses=wanted_set, sweep=True)
             except Exception as exc:
                 errors.append(f"work order {link.work_order_id}: {type(exc).__name__}: {exc}")
                 continue

@@ -181,6 +181,17 @@ class ConnectorSettings:
     """A sweep does not even read work orders whose last synced Field Nation status is one of
     these (finished work); events still sync them."""
 
+    sweep_trust_message_count: bool = False
+    """A sweep skips a work order's ``/messages`` read while the message count the work order
+    carries is what it was at the last sync (``FN-WO-MESSAGE-COUNT``). A reply to an existing
+    message does not change the count: it is synced by its webhook event or with the work
+    order's next change, not by a sweep. Off by default."""
+
+    sweep_trust_updated: bool = False
+    """A sweep skips a work order's ``/expenses`` read (expenses, charges, receipts) while its
+    ``updated`` time is what it was at the last sync (``FN-WO-UPDATED-MOVES``, unconfirmed:
+    Field Nation does not document what moves it). Off by default."""
+
     outbound_create: bool = False
     """Create a ticket for a work order that has none (follow-up issue; off by default)."""
 

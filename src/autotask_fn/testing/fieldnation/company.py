@@ -9,6 +9,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from autotask_fn.testing.contract import contract_rule
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, forbidden, not_found
 from autotask_fn.testing.fieldnation.records import Seed, User, WorkOrder
@@ -154,6 +155,8 @@ class CompanyState:
         if self.on_event is not None:
             self.on_event(event, wo, actor, previous_status_id)
 
+    @contract_rule("FN-WO-UPDATED-MOVES")
     def touch(self, wo: WorkOrder) -> None:
-        """Record that the work order changed now."""
+        """Record that the work order changed now (every change to it or to its time logs,
+        expenses, messages, files and signatures calls this)."""
         wo.updated = self.clock.now()

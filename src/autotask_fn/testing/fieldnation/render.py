@@ -209,7 +209,7 @@ class Renderer:
         return collection([self.signature(s) for s in wo.signatures],
                           ["add"] if wo.status in UPLOAD_STATES else [])
 
-    @contract_rule("FN-MESSAGES-COUNT-ONLY")
+    @contract_rule("FN-MESSAGES-COUNT-ONLY", "FN-WO-MESSAGE-COUNT")
     def _s_messages(self, wo: WorkOrder) -> dict[str, Any]:
         # The full work order carries the message count only (reference §3).
         visible = [m for m in wo.messages
