@@ -587,6 +587,20 @@ class SqlStore(abc.ABC):
         )
         return row is not None
 
+    def renew_lock(self, key: str, owner: str, ttl: float, *, now: float | None = None) -> bool:
+        """Extend a lock ``owner`` still holds to ``ttl`` seconds from now; ``False`` (and
+        nothing changed) when another owner took it over or it was released.
+
+        Unlike :meth:`try_lock` this never takes a lock that is free: a worker whose lock was
+        taken over and released again meanwhile learns that it lost it (a fence).
+        """
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
+        return self._change(
+            "UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?",
+            (_now(now) + ttl, key, owner),
+        )
+
     def unlock(self, key: str, owner: str) -> bool:
         """Release a lock held by ``owner``; ``False`` if someone else holds it (or nobody)."""
         return self._change("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))

@@ -210,6 +210,13 @@ class Store(Protocol):
         """Take (or renew, for the same owner) a lock that expires after ``ttl`` seconds."""
         ...
 
+    def renew_lock(
+        self, key: str, owner: str, ttl: float, *, now: float | None = None
+    ) -> bool:
+        """Extend a lock that ``owner`` still holds; ``False`` when it was taken over or
+        released (never takes a free lock)."""
+        ...
+
     def unlock(self, key: str, owner: str) -> bool:
         """Release a lock held by ``owner``."""
         ...

@@ -5,7 +5,9 @@
   not help, the inbox entry goes straight to the dead letters).
 * :class:`RecordLockedError` and :class:`TicketGoneError` are the terminal cases the reconcile
   records as link states (diverged / unlinked) instead of retrying forever.
-* :class:`WorkOrderBusyError` means another worker holds the work order's lock right now.
+* :class:`WorkOrderBusyError` means another worker holds the work order's lock right now;
+  :class:`LockLostError` (a kind of it) that a worker's lock was taken over while it worked,
+  so it stopped before its next write; :class:`ImportBusyError` elsewhere is alike.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import attrs
 from autotask_fn.errors import AutotaskFnError, ConfigurationError
 
 __all__ = [
+    "LockLostError",
     "NotValidatedError",
     "RecordLockedError",
     "SettingsError",
@@ -95,6 +98,18 @@ class TicketGoneError(SyncError):
 class WorkOrderBusyError(SyncError):
     """Another worker is syncing this work order right now (its lock is held)."""
 
-    def __init__(self, work_order_id: int) -> None:
+    def __init__(self, work_order_id: int, detail: str | None = None) -> None:
         self.work_order_id = work_order_id
-        super().__init__(f"work order {work_order_id} is being synced by another worker")
+        super().__init__(detail or f"work order {work_order_id} is being synced by another "
+                                   "worker")
+
+
+class LockLostError(WorkOrderBusyError):
+    """This worker's lock (``key``) expired and was taken over, or released, while it was
+    still working: it stopped before its next write. Retried like a busy work order."""
+
+    def __init__(self, work_order_id: int, key: str) -> None:
+        self.work_order_id = work_order_id
+        self.key = key
+        SyncError.__init__(self, f"work order {work_order_id}: lost the lock {key!r} to another "
+                                 "worker; stopped before the next write")

@@ -51,6 +51,7 @@ from autotask_fn.sync.reports import Action, Change
 
 if TYPE_CHECKING:
     from autotask_fn.fieldnation.models import Message, WorkOrder
+    from autotask_fn.sync.locks import HeldLock
     from autotask_fn.sync.service import SyncService
     from autotask_fn.sync.settings import ValidatedSettings
 
@@ -126,6 +127,7 @@ class WorkOrderContext:
     data: dict[str, Any]
     changes: list[Change] = attrs.field(factory=list)
     cache: dict[str, Any] = attrs.field(factory=dict)
+    lock: HeldLock | None = None
 
     @property
     def ticket_id(self) -> int:
@@ -185,6 +187,12 @@ class WorkOrderContext:
         ticket = self.ticket()
         if ticket is None or _merged(ticket):
             raise TicketGoneError(self.ticket_id, self.work_order_id)
+
+    def fence(self) -> None:
+        """Before an Autotask write: renew the work order's lock, or raise
+        :class:`~autotask_fn.sync.errors.LockLostError` when another worker took it over."""
+        if self.lock is not None:
+            self.lock.fence()
 
     def record(self, change: Change) -> None:
         """Report one change."""
@@ -354,6 +362,7 @@ class RecordReconciler(ABC):
             intent = store.get_intent(self.intent_key(ctx, fn_id))
             if not intent or intent.get("work_order_id") != ctx.work_order_id:
                 continue
+            ctx.fence()
             self._delete_record(ctx, int(row["id"]))
             store.delete_intent(self.intent_key(ctx, fn_id))
             ctx.record(Change(self.kind, fn_id, Action.DELETED, self.at_entity, int(row["id"]),
@@ -416,11 +425,13 @@ class RecordReconciler(ABC):
 
     def post(self, ctx: WorkOrderContext, rec: MappedRecord) -> int:
         """The one POST of :meth:`create` (a hook: attachments pass their cleared budget)."""
+        ctx.fence()
         return ctx.service.autotask.create(self.at_entity, dict(rec.fields))
 
     def update(self, ctx: WorkOrderContext, link: Link, rec: MappedRecord, digest: str) -> None:
         """Write the changed content of a linked record (one PATCH)."""
         fields = {"id": link.at_id, **rec.fields}
+        ctx.fence()
         try:
             ctx.service.autotask.update(self.at_entity, fields)
         except AutotaskNotFoundError:
@@ -436,6 +447,7 @@ class RecordReconciler(ABC):
 
     def delete(self, ctx: WorkOrderContext, link: Link) -> None:
         """Delete the Autotask record of a vanished Field Nation record."""
+        ctx.fence()
         try:
             self._delete_record(ctx, link.at_id)
         except AutotaskNotFoundError:

@@ -47,6 +47,7 @@ class TicketFieldsReconciler:
             ctx.record(Change(self.kind, wo_id, Action.SKIPPED, "Tickets", ctx.ticket_id,
                               detail=reason))
         if changes.fields:
+            ctx.fence()
             try:
                 ctx.service.autotask.update("Tickets", {"id": ctx.ticket_id, **changes.fields})
             except (AutotaskNotFoundError, AutotaskValidationError) as exc:

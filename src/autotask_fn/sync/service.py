@@ -55,6 +55,7 @@ from autotask_fn.sync.errors import (
     TicketGoneError,
     WorkOrderBusyError,
 )
+from autotask_fn.sync.locks import acquire
 from autotask_fn.sync.reconcile import Reconciler, WorkOrderContext, content_hash
 from autotask_fn.sync.reconcilers import default_reconcilers
 from autotask_fn.sync.reports import (
@@ -151,6 +152,12 @@ class SyncService:
         return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
 
     # ------------------------------------------------------------------ properties
+    def store_now(self) -> float | None:
+        """The time handed to the store for leases and locks: ``None`` (the store's own
+        clock: the database server's on PostgreSQL, so a worker with a skewed clock can
+        neither steal nor keep a lease) unless the service was given a ``clock``."""
+        return None if self.clock is time.time else self.clock()
+
     @property
     def settings(self) -> ConnectorSettings:
         """The connector settings (validated; resolved values in :attr:`validated`)."""
@@ -370,7 +377,9 @@ class SyncService:
               statuses: Iterable[str] | None = None) -> SyncReport:
         scope = self.scope
         key = scoped_key(scope, "wo", wo_id)
-        if not self.store.try_lock(key, self.worker_id, self.settings.lock_ttl, now=self.clock()):
+        held = acquire(self.store, key, self.worker_id, self.settings.lock_ttl,
+                       now=self.store_now, work_order_id=wo_id)
+        if held is None:
             raise WorkOrderBusyError(wo_id)
         try:
             link = self.store.get_link(scope, "wo", str(wo_id))
@@ -393,7 +402,7 @@ class SyncService:
                 if link is None:
                     return SyncReport(wo_id, skipped="not_linked")
             ctx = WorkOrderContext(service=self, work_order=wo, link=link,
-                                   data=dict(link.data))
+                                   data=dict(link.data), lock=held)
             digest = content_hash([self._settings_hash(),
                                    *(r.fingerprint(ctx) for r in self.reconcilers)])
             if not force and link.data.get("fn_hash") == digest:
@@ -409,11 +418,12 @@ class SyncService:
                         ctx.save()
             except TicketGoneError:
                 return self._unlink(ctx)
+            held.fence()  # still ours: the hash says this reconcile is complete
             ctx.data["fn_hash"] = digest
             ctx.save()
             return SyncReport(wo_id, ctx.ticket_id, changes=tuple(ctx.changes))
         finally:
-            self.store.unlock(key, self.worker_id)
+            held.release()
 
     def _unlink(self, ctx: WorkOrderContext) -> SyncReport:
         link = self.store.save_link(attrs.evolve(ctx.link, state=LinkState.UNLINKED,
