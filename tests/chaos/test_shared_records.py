@@ -66,3 +66,22 @@ def test_six_workers_on_twelve_work_orders_of_one_provider_make_one_report(
     env = served.sweeper.scope.fn_env
     assert sorted(i["description"].split(" ", 1)[0] for i in items) == sorted(
         f"[FN:{env}:expense:{e}]" for e in expenses.values())
+
+
+@pytest.mark.slow
+def test_a_reconcile_that_outlives_its_lock_ttl_doubles_nothing(spec: list[str]) -> None:
+    # lock_ttl 1 s while one reconcile takes several seconds against a slow Autotask.
+    world = Served(spec, **{**SETTINGS, "lock_ttl": 1.0})
+    try:
+        world.prepare(4)
+        world.at_fake.latency = 0.12
+        world.enqueue_stream(seed=21, duplicate=0.8)
+        start = time.time() + 3.0
+        workers = [world.start_worker(f"proc-{n}", lease=2.0, start_at=start)
+                   for n in range(3)]
+        totals = [finish(w) for w in workers]
+        assert all(t["drained"] for t in totals)
+        assert sum(t["retried"] for t in totals) > 0  # workers did meet a held lock
+        world.assert_exact()  # nothing doubled, nothing lost
+    finally:
+        world.close()
