@@ -409,9 +409,11 @@ class SqlStore(abc.ABC):
         headers: Mapping[str, str] | None = None,
         *,
         now: float | None = None,
+        error: str | None = None,
     ) -> bool:
         """Store a delivery; ``False`` (and nothing stored) if (source, delivery_id) was seen
-        before, whatever its status, even discarded."""
+        before, whatever its status, even discarded. With ``error`` the entry is stored
+        straight as a dead letter carrying that error (a bad record kept for replay)."""
         at = _now(now)
         with self._tx() as cur:
             cur.execute(
@@ -426,16 +428,17 @@ class SqlStore(abc.ABC):
             cur.execute(
                 self._q(
                     "INSERT INTO inbox (source, delivery_id, body, headers, status, attempts,"
-                    " received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+                    " received_at, next_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
                 ),
                 (
                     source,
                     delivery_id,
                     bytes(body),
                     _dump(headers or {}),
-                    EntryStatus.PENDING.value,
+                    (EntryStatus.PENDING if error is None else EntryStatus.DEAD).value,
                     at,
                     at,
+                    error,
                 ),
             )
         return True

@@ -154,9 +154,10 @@ class Store(Protocol):
         headers: Mapping[str, str] | None = None,
         *,
         now: float | None = None,
+        error: str | None = None,
     ) -> bool:
         """Store a delivery; ``False`` (and nothing stored) if (source, delivery_id) was seen
-        before, whatever its status."""
+        before, whatever its status. With ``error``: stored as a dead letter at once."""
         ...
 
     def lease(

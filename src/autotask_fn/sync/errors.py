@@ -65,14 +65,18 @@ class NotValidatedError(ConfigurationError, SyncError):
 
 
 class SyncInputError(SyncError):
-    """A Field Nation value cannot be written to Autotask; ``field`` names it.
+    """A Field Nation value cannot be written to Autotask; ``field`` names it, and ``record``
+    (``"expense 41"``, ``"timelog 7"``) the record it belongs to, when it is one record's.
 
-    Retrying does not help: the inbox entry is dead-lettered with this message.
+    Retrying does not help: the inbox entry is dead-lettered with this message (a bad
+    record is rejected alone: the rest of its work order still syncs).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, record: str | None = None) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.record = record
+        self.reason = message
+        super().__init__(f"{record}: {field}: {message}" if record else f"{field}: {message}")
 
 
 class RecordLockedError(SyncError):

@@ -35,6 +35,7 @@ from autotask_fn.sync.locks import HeldLock, acquire
 from autotask_fn.sync.outbound_settings import ExpenseSettings, settings_part
 from autotask_fn.sync.reconcile import LOCKED_TEXT, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
+from autotask_fn.sync.validate import valid_expenses
 
 __all__ = [
     "REPORT_KIND",
@@ -60,11 +61,13 @@ def expense_settings(ctx: WorkOrderContext) -> tuple[ExpenseSettings, dict[str, 
 
 
 def expenses_of(ctx: WorkOrderContext) -> list[Expense]:
-    """The work order's expenses (one Field Nation GET per sync, shared by the reconcilers)."""
+    """The work order's expenses fit to bill (one Field Nation GET per sync, shared by the
+    reconcilers); bad ones are rejected on ``ctx`` (:func:`~autotask_fn.sync.validate.
+    valid_expenses`)."""
     if "expenses" not in ctx.cache:
         ctx.cache["expenses"] = ctx.service.fieldnation.list_expenses(ctx.work_order_id)
     found: list[Expense] = ctx.cache["expenses"]
-    return found
+    return valid_expenses(ctx, found)
 
 
 def on_ticket(ctx: WorkOrderContext) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import os
 import random
@@ -80,6 +81,8 @@ log = logging.getLogger("autotask_fn.sync")
 
 FIELDNATION = "fieldnation"
 AUTOTASK = "autotask"
+#: Inbox source of a Field Nation record rejected as bad input (a dead letter to replay).
+RECORD = "record"
 #: Seconds before retrying an entry whose work order another worker holds.
 BUSY_RETRY = 2.0
 
@@ -253,6 +256,10 @@ class SyncService:
                     self._run_entries([entry], _bind(self._process_autotask_entry, entry),
                                       totals, reports, errors)
                     continue
+                if entry.source == RECORD:
+                    self._run_entries([entry], _bind(self._replay_record, entry),
+                                      totals, reports, errors)
+                    continue
                 try:
                     event = parse_delivery(entry.body, entry.headers)
                 except WebhookPayloadError as exc:
@@ -368,7 +375,8 @@ class SyncService:
     def _hash_settings(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
-                   "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing"}
+                   "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing",
+                   "max_webhook_bytes"}
         return content_hash(attrs.asdict(
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))
@@ -419,11 +427,37 @@ class SyncService:
             except TicketGoneError:
                 return self._unlink(ctx)
             held.fence()  # still ours: the hash says this reconcile is complete
+            self._keep_rejected(ctx)
             ctx.data["fn_hash"] = digest
             ctx.save()
             return SyncReport(wo_id, ctx.ticket_id, changes=tuple(ctx.changes))
         finally:
             held.release()
+
+    def _keep_rejected(self, ctx: WorkOrderContext) -> None:
+        """Keep each rejected record as a dead letter (once per record and error), which the
+        dead-letter commands list and replay (:meth:`_replay_record`)."""
+        for (kind, fn_id), error in ctx.rejected.items():
+            body = json.dumps({"work_order_id": ctx.work_order_id, "kind": kind,
+                               "fn_id": fn_id, "record": error.record, "field": error.field,
+                               "error": str(error)}, sort_keys=True).encode("utf-8")
+            key = scoped_key(ctx.scope, kind, fn_id, hashlib.sha256(body).hexdigest()[:16])
+            text = f"SyncInputError: {error}"[:1000]
+            if self.store.enqueue(RECORD, key, body, {}, now=self.clock(), error=text):
+                log.warning("work order %s: %s rejected: %s", ctx.work_order_id,
+                            error.record or kind, text)
+
+    def _replay_record(self, entry: InboxEntry) -> SyncReport:
+        """A replayed bad record: reconcile its work order again (forced); still bad, the
+        entry goes back to the dead letters."""
+        facts = json.loads(entry.body)
+        report = self._sync(int(facts["work_order_id"]), force=True)
+        for change in report.rejected:
+            if (change.kind, change.fn_id) == (facts["kind"], facts["fn_id"]):
+                raise SyncInputError(str(facts.get("field") or "record"),
+                                     change.detail or "still bad input",
+                                     record=facts.get("record"))
+        return report
 
     def _unlink(self, ctx: WorkOrderContext) -> SyncReport:
         link = self.store.save_link(attrs.evolve(ctx.link, state=LinkState.UNLINKED,
