@@ -185,11 +185,14 @@ class SyncService:
         """Verify, de-duplicate and enqueue a Field Nation delivery; no API call is made.
 
         Returns the status to answer: 200 (stored, or a duplicate), 401 (bad signature),
-        400 (unreadable), 503 (the store failed: Field Nation retries 5xx). Never raises.
+        400 (unreadable), 413 (larger than ``settings.max_webhook_bytes``: nothing stored),
+        503 (the store failed: Field Nation retries 5xx). Never raises.
         A correctly signed delivery older than the verifier's ``max_age`` (a failed delivery
         retried by hand from Field Nation's dashboard) is still queued, with a log line.
         """
         raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
+        if len(raw_body) > self.settings.max_webhook_bytes:
+            return _too_large(len(raw_body), self.settings.max_webhook_bytes)
         try:
             if self._verifier is None:
                 self._verifier = WebhookVerifier(
@@ -215,9 +218,23 @@ class SyncService:
             return WebhookAck(503, reason="store unavailable")
         return WebhookAck(200, duplicate=not fresh)
 
-    def handle_autotask_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> Any:
-        """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import)."""
-        return self._importer().accept_webhook(raw_body, headers)
+    def handle_autotask_webhook(self, raw_body: bytes | str, headers: Mapping[str, str]
+                                ) -> WebhookAck:
+        """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import).
+
+        Returns the status to answer, like :meth:`handle_fieldnation_webhook`: 200, 401, 400,
+        413 (too large: nothing stored) or 503 (the store failed: Autotask retries). Never
+        raises.
+        """
+        raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
+        if len(raw_body) > self.settings.max_webhook_bytes:
+            return _too_large(len(raw_body), self.settings.max_webhook_bytes)
+        try:
+            ack: WebhookAck = self._importer().accept_webhook(raw_body, headers)
+        except Exception as exc:  # the host must answer; a 5xx is retried
+            log.warning("could not store Autotask callout: %s", type(exc).__name__)
+            return WebhookAck(503, reason="store unavailable")
+        return ack
 
     def import_ticket(self, ticket_id: int) -> Any:
         """Create or update the work order of an Autotask ticket (inbound import)."""
@@ -548,6 +565,11 @@ def _default_linkers(settings: ConnectorSettings) -> list[WorkOrderLinker]:
     from autotask_fn.sync.outbound_create import OutboundCreateLinker
 
     return [OutboundCreateLinker()] if settings.create.enabled else []
+
+
+def _too_large(size: int, limit: int) -> WebhookAck:
+    return WebhookAck(413, reason=f"body of {size} bytes is larger than max_webhook_bytes "
+                                  f"({limit})")
 
 
 def _bind(func: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
