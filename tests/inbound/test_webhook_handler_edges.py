@@ -14,7 +14,7 @@ from test_webhook_imports import make_hook
 
 from autotask_fn.autotask.webhooks import sign as sign_callout
 from autotask_fn.fieldnation.webhooks import sign as sign_delivery
-from autotask_fn.store import StoreError
+from autotask_fn.store import StoreError, scoped_key
 from autotask_fn.sync import SyncService
 
 
@@ -95,3 +95,22 @@ def test_an_unreadable_body_gets_a_reason_that_says_why(world: InboundWorld, sou
     assert ack.status == 400
     assert reason in (ack.reason or "")
     assert world.store.count_entries() == 0
+
+
+def test_a_busy_import_is_retried_and_never_dead_lettered(world: InboundWorld) -> None:
+    body, headers = callout(world)
+    ticket_id = json.loads(body)["Id"]
+    now = [world.clock()]
+    svc = SyncService(autotask=world.at, fieldnation=world.fn, store=world.store,
+                      settings=attrs.evolve(world.validated, settings=attrs.evolve(
+                          world.validated.settings, max_attempts=2)),
+                      clock=lambda: now[0], worker_id="worker-1")
+    assert svc.handle_autotask_webhook(body, headers).status == 200
+    # Another worker is importing the same ticket (its lock is held) for a while.
+    assert world.store.try_lock(scoped_key(svc.scope, "inbound-lock", "Tickets", ticket_id),
+                                "worker-2", 10_000, now=now[0])
+    for _ in range(4):  # twice max_attempts
+        result = svc.process_pending()
+        assert (result.retried, result.dead) == (1, 0), result.errors
+        now[0] = world.store.list_entries(limit=1)[0].next_attempt_at + 1
+    assert svc.dead_letters() == []

@@ -7,7 +7,8 @@
   records as link states (diverged / unlinked) instead of retrying forever.
 * :class:`WorkOrderBusyError` means another worker holds the work order's lock right now;
   :class:`LockLostError` (a kind of it) that a worker's lock was taken over while it worked,
-  so it stopped before its next write; :class:`ImportBusyError` elsewhere is alike.
+  so it stopped before its next write; :class:`BusyError` is the base of both and of the
+  inbound ``ImportBusyError``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import attrs
 from autotask_fn.errors import AutotaskFnError, ConfigurationError
 
 __all__ = [
+    "BusyError",
     "LockLostError",
     "NotValidatedError",
     "RecordLockedError",
@@ -99,7 +101,12 @@ class TicketGoneError(SyncError):
             f"Autotask ticket {ticket_id} linked to work order {work_order_id} is gone")
 
 
-class WorkOrderBusyError(SyncError):
+class BusyError(SyncError):
+    """Another worker holds what this work needs right now: not a failure. The inbox tries
+    again shortly and never counts it toward ``max_attempts``."""
+
+
+class WorkOrderBusyError(BusyError):
     """Another worker is syncing this work order right now (its lock is held)."""
 
     def __init__(self, work_order_id: int, detail: str | None = None) -> None:

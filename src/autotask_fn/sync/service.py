@@ -51,6 +51,7 @@ from autotask_fn.mapping.markers import Markers
 from autotask_fn.mapping.outbound import OutboundMapper
 from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
 from autotask_fn.sync.errors import (
+    BusyError,
     NotValidatedError,
     SyncInputError,
     TicketGoneError,
@@ -309,7 +310,7 @@ class SyncService:
         text = f"{type(exc).__name__}: {exc}"[:1000]
         errors.append(f"entry {entry.id}: {text}")
         permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
-        busy = isinstance(exc, WorkOrderBusyError)  # not a failure: never dead-lettered
+        busy = isinstance(exc, BusyError)  # not a failure: never dead-lettered
         deferred = bool(getattr(exc, "deferred", False))  # waits for a byte budget: likewise
         # Autotask's hourly threshold (and a 429 from either side) can hold for up to an hour:
         # such an entry is not given up before it has waited that out.
