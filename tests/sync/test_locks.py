@@ -10,7 +10,7 @@ import pytest
 from world import World
 
 from autotask_fn.store.base import scoped_key
-from autotask_fn.sync import WorkOrderContext
+from autotask_fn.sync import SyncService, WorkOrderContext
 from autotask_fn.sync.errors import LockLostError, WorkOrderBusyError
 from autotask_fn.sync.reconcilers import default_reconcilers
 
@@ -69,3 +69,26 @@ def test_the_lock_is_renewed_while_writes_go_on() -> None:
     svc.sync_work_order(wo)
     assert len(world.records("TimeEntries", ticket)) == 3
     assert refused == [True, True, True]  # another worker never got in
+
+
+def test_a_service_on_the_wall_clock_lets_the_store_tell_the_time() -> None:
+    # With its default clock the service hands no time to leases and locks: PostgreSQL then
+    # uses the server's clock, the same for every worker.
+    world = World()
+    wo, _ticket = world.linked_work_order()
+    world.fn_fake.post_message(wo, "hello")
+    svc = SyncService(autotask=world.at, fieldnation=world.fn, store=world.store,
+                      settings=world.validated, worker_id="wall")
+    seen: list[tuple[str, float | None]] = []
+    for name in ("lease", "try_lock", "renew_lock"):
+        real = getattr(world.store, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            seen.append((_name, kw.get("now")))
+            return _real(*args, **kw)
+
+        setattr(world.store, name, spy)
+    assert set(world.deliver_all()) == {200}
+    svc.process_pending()
+    assert {name for name, _ in seen} >= {"lease", "try_lock", "renew_lock"}
+    assert {now for _, now in seen} == {None}

@@ -84,6 +84,7 @@ class PostgresStore(SqlStore):
     _dialect: ClassVar = "postgres"
     _placeholder: ClassVar[str] = "%s"
     _lease_lock: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
+    _server_now: ClassVar[str | None] = "CAST(EXTRACT(EPOCH FROM now()) AS double precision)"
     _table_exists: ClassVar[str] = "SELECT to_regclass(?) IS NOT NULL"
 
     def __init__(

@@ -264,7 +264,7 @@ class SyncService:
         while limit is None or totals["processed"] < limit:
             batch_size = 50 if limit is None else min(50, limit - totals["processed"])
             batch = self.store.lease(self.worker_id, lease_seconds, limit=batch_size,
-                                     now=self.clock())
+                                     now=self.store_now())
             if not batch:
                 break
             totals["processed"] += len(batch)
