@@ -27,6 +27,7 @@ import logging
 import os
 import random
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -149,6 +150,8 @@ class SyncService:
         self.reconcilers: list[Reconciler] = list(reconcilers or default_reconcilers())
         self.linkers = list(linkers) or _default_linkers(settings.settings)
         self._resources: dict[str, int | None] = {}
+        self._resources_lock = threading.Lock()
+        self._resources_inflight: dict[str, threading.Event] = {}
         self._verifier: WebhookVerifier | None = None
         self._settings_digest: str | None = None
 
@@ -540,14 +543,7 @@ class SyncService:
         if key and key in cached_map:
             found: int | None = cached_map[key]
         elif key and settings.lookup_resources_by_email:
-            if key not in self._resources:
-                from autotask_fn.autotask.query import eq
-
-                rows = list(self.autotask.query("Resources", eq("email", key),
-                                                include_fields=["id", "isActive", "email"]))
-                active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
-                self._resources[key] = min(active) if active else None
-            found = self._resources[key]
+            found = self._lookup_resource(key)
             if found:  # only hits are kept with the work order; a miss is asked again later
                 cached_map[key] = found
         else:
@@ -558,6 +554,35 @@ class SyncService:
             return settings.default_resource_id
         raise SyncInputError("resource_map", f"no Autotask resource for provider "
                                              f"{_mask_email(key)} and no default_resource_id")
+
+
+    def _lookup_resource(self, key: str) -> int | None:
+        """The active Resource with e-mail ``key`` (cached). Single-flight: threads asking for
+        the same e-mail at once share one query (a cold start of many workers would
+        otherwise query once per event)."""
+        while True:
+            with self._resources_lock:
+                if key in self._resources:
+                    return self._resources[key]
+                waiting = self._resources_inflight.get(key)
+                if waiting is None:
+                    self._resources_inflight[key] = threading.Event()
+            if waiting is not None:
+                waiting.wait(timeout=60)  # then read the answer, or ask if the query failed
+                continue
+            try:
+                from autotask_fn.autotask.query import eq
+
+                rows = list(self.autotask.query("Resources", eq("email", key),
+                                                include_fields=["id", "isActive", "email"]))
+                active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
+                found = min(active) if active else None
+                with self._resources_lock:
+                    self._resources[key] = found
+                return found
+            finally:
+                with self._resources_lock:
+                    self._resources_inflight.pop(key).set()
 
 
 def _default_linkers(settings: ConnectorSettings) -> list[WorkOrderLinker]:
