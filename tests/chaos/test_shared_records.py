@@ -11,6 +11,7 @@ worker processes at once.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -53,8 +54,16 @@ def test_six_workers_on_twelve_work_orders_of_one_provider_make_one_report(
     served.enqueue_stream(seed=5, duplicate=0.3)
 
     start = time.time() + 3.0  # every process imported and connected by then
-    workers = [served.start_worker(f"proc-{n}", lease=5.0, start_at=start) for n in range(6)]
-    totals = [finish(w) for w in workers]
+    workers = {f"proc-{n}": served.start_worker(f"proc-{n}", lease=3.0, start_at=start)
+               for n in range(6)}
+    # One worker is killed while it holds a lease (maybe the report's lock too) and replaced.
+    victim = "proc-2"
+    if served.wait_leased_by(victim):
+        time.sleep(0.05)
+        workers[victim].send_signal(signal.SIGKILL)
+        workers.pop(victim).wait(timeout=10)
+        workers["proc-r"] = served.start_worker("proc-r", lease=3.0)
+    totals = [finish(w) for w in workers.values()]
     assert all(t["drained"] for t in totals)
     assert served.store.count_entries(EntryStatus.DEAD) == 0
     assert sum(1 for t in totals if t["succeeded"]) >= 3, f"too few workers took part: {totals}"
