@@ -58,13 +58,14 @@ def test_six_workers_on_twelve_work_orders_of_one_provider_make_one_report(
                for n in range(6)}
     # One worker is killed while it holds a lease (maybe the report's lock too) and replaced.
     victim = "proc-2"
-    if served.wait_leased_by(victim):
-        time.sleep(0.05)
-        workers[victim].send_signal(signal.SIGKILL)
-        workers.pop(victim).wait(timeout=10)
-        workers["proc-r"] = served.start_worker("proc-r", lease=3.0)
+    assert served.wait_leased_by(victim), "the victim never held a lease"
+    time.sleep(0.05)
+    workers[victim].send_signal(signal.SIGKILL)
+    workers.pop(victim).wait(timeout=10)
+    workers["proc-r"] = served.start_worker("proc-r", lease=3.0)
     totals = [finish(w) for w in workers.values()]
     assert all(t["drained"] for t in totals)
+    assert served.faults_fired() == 1
     assert served.store.count_entries(EntryStatus.DEAD) == 0
     assert sum(1 for t in totals if t["succeeded"]) >= 3, f"too few workers took part: {totals}"
 
