@@ -70,7 +70,8 @@ def _canonical(port: int) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
 def _client(fake: FakeAutotask, host: str, **kwargs: Any) -> AutotaskClient:
     return AutotaskClient(
         fake.USERNAME, fake.SECRET, fake.INTEGRATION_CODE,
-        zone_url=f"http://{host}/atservicesrest/", sleep=lambda s: None, **kwargs,
+        zone_url=f"http://{host}/atservicesrest/", sleep=lambda s: None, allow_http=True,
+        **kwargs,
     )
 
 

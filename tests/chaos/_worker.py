@@ -44,6 +44,8 @@ def main(raw: str) -> int:
                       settings=ConnectorSettings.from_mapping(args["settings"]),
                       worker_id=args["worker_id"])
     totals = {"processed": 0, "succeeded": 0, "retried": 0, "dead": 0, "rounds": 0}
+    if args.get("start_at"):  # several workers starting together (wall clock)
+        time.sleep(max(0.0, float(args["start_at"]) - time.time()))
     stop = time.monotonic() + float(args["deadline"])
     while time.monotonic() < stop:
         report = svc.process_pending(limit=2, lease_seconds=float(args["lease"]))

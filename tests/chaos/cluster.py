@@ -118,13 +118,14 @@ class Served(Rig):
         return open_entries(self.svc)
 
     # -- workers ------------------------------------------------------------------------
-    def start_worker(self, worker_id: str, *, lease: float, deadline: float = 60.0
-                     ) -> subprocess.Popen[str]:
+    def start_worker(self, worker_id: str, *, lease: float, deadline: float = 60.0,
+                     start_at: float | None = None) -> subprocess.Popen[str]:
         """A worker process: its own clients and store connection, ``process_pending``
-        until the inbox holds no pending or leased entry (or ``deadline`` seconds)."""
+        until the inbox holds no pending or leased entry (or ``deadline`` seconds).
+        ``start_at`` (wall clock) holds its first lease until then: workers start together."""
         args = {"zone_url": self.zone_url, "fn_url": self.fn_url, "store": self.spec,
                 "settings": self.settings_map, "worker_id": worker_id, "lease": lease,
-                "deadline": deadline}
+                "deadline": deadline, "start_at": start_at}
         return subprocess.Popen([sys.executable, str(WORKER), json.dumps(args)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -98,22 +99,60 @@ def test_optional_backends_are_imported_lazily_from_the_package() -> None:
     ("dsn", "expected"),
     [
         ("postgresql://bob:s3cr3t-pw@db.example:5432/sync",
-         "postgresql://bob:[REDACTED]@db.example:5432/sync"),
+         "user=bob password=[REDACTED] dbname=sync host=db.example port=5432"),
         ("postgresql://bob@db.example/sync?password=s3cr3t-pw&sslmode=require",
-         "postgresql://bob@db.example/sync?password=[REDACTED]&sslmode=require"),
+         "user=bob dbname=sync host=db.example password=[REDACTED] sslmode=require"),
         ("host=db user=bob password=s3cr3t-pw dbname=sync",
          "host=db user=bob password=[REDACTED] dbname=sync"),
         ("host=db password='s3cr3t pw' dbname=sync", "host=db password=[REDACTED] dbname=sync"),
-        ("postgresql://bob@db/sync", "postgresql://bob@db/sync"),
+        ("postgresql://bob@db/sync", "user=bob dbname=sync host=db"),
         ("host=db sslpassword=k3y-pass sslkey=/k.pem",
          "host=db sslpassword=[REDACTED] sslkey=/k.pem"),
         ("postgresql://bob@db/sync?sslpassword=k3y-pass&sslmode=require",
-         "postgresql://bob@db/sync?sslpassword=[REDACTED]&sslmode=require"),
-        ("host=db PASSWORD=s3cr3t-pw", "host=db password=[REDACTED]"),
+         "user=bob dbname=sync host=db sslpassword=[REDACTED] sslmode=require"),
+        ("redis://:s3cr3t-pw@cache:6379/0", "redis://:[REDACTED]@cache:6379/0"),
     ],
 )
 def test_dsn_passwords_are_redacted(dsn: str, expected: str) -> None:
-    assert redact_dsn(dsn) == expected
+    from psycopg.conninfo import conninfo_to_dict
+
+    shown = redact_dsn(dsn)
+    if dsn.startswith("redis:"):
+        assert shown == expected
+    else:  # the same parameters, in psycopg's order
+        assert conninfo_to_dict(shown) == conninfo_to_dict(expected)
+
+
+#: Every character with a meaning in a URL, and the quote and backslash of key=value strings.
+SPECIAL = "p#w?x@y:z/a%b&c=d+e;f[g]h!i$j'k(l)m*n,o~ q\\r"
+
+
+def dsn_forms(password: str, host: str = "db.example", port: int = 5432) -> list[str]:
+    """The same password in every DSN form psycopg accepts."""
+    escaped = password.replace("\\", "\\\\").replace("'", "\\'")
+    return [
+        f"postgresql://bob:{quote(password, safe='')}@{host}:{port}/test",
+        f"postgresql://bob@{host}:{port}/test?password={quote(password, safe='')}",
+        f"host={host} port={port} user=bob dbname=test password='{escaped}'",
+    ]
+
+
+@pytest.mark.parametrize("dsn", [*dsn_forms(SPECIAL), "postgresql://bob:p#w?x@db/test",
+                                 "postgresql://bob:p?w#x@db/test"])
+def test_passwords_with_url_special_characters_never_show(dsn: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    password = conninfo_to_dict(dsn)["password"]
+    shown = redact_dsn(dsn)
+    for piece in {password, quote(password, safe=""), *password.split("#"),
+                  *password.split("?")} - {""}:
+        assert piece not in shown or len(piece) < 2, (piece, shown)
+    assert "[REDACTED]" in shown
+    assert conninfo_to_dict(shown)["host"] == conninfo_to_dict(dsn)["host"]
+
+
+def test_an_unreadable_dsn_is_not_shown() -> None:
+    assert "s3cret" not in redact_dsn("host=db password='s3cret")
 
 
 def test_a_bad_schema_name_is_a_configuration_error() -> None:
@@ -142,6 +181,30 @@ def test_postgres_repr_hides_the_password(backend_pg_schema: str) -> None:
         assert "Sup3r-s3cret-pw" not in repr(store)
         assert "[REDACTED]" in repr(store) or "@" not in dsn
         assert store.dsn == redact_dsn(dsn)
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", [0, 1, 2])
+def test_live_store_and_limiter_hide_a_password_with_url_special_characters(
+        backend_pg_schema: str, form: int) -> None:
+    # The test server trusts every connection: any password is accepted and ignored.
+    from psycopg.conninfo import conninfo_to_dict
+
+    base = conninfo_to_dict(PG_DSN)
+    dsn = dsn_forms(SPECIAL, host=base.get("host", "127.0.0.1"),
+                    port=int(base.get("port", 5432)))[form]
+    dsn = dsn.replace("/test", f"/{base.get('dbname', 'test')}").replace(
+        "user=bob", f"user={base.get('user', 'postgres')}").replace(
+        "bob", base.get("user", "postgres"))
+    store = PostgresStore(dsn, schema=backend_pg_schema)
+    limiter = PostgresLimiter(store, key_prefix="atfn_test_dsn")
+    try:
+        for text in (repr(store), store.dsn, repr(limiter)):
+            for piece in ("p#w", "w?x", "q\\r", quote(SPECIAL, safe=""), "f[g]h"):
+                assert piece not in text, (piece, text)
+            assert "[REDACTED]" in text
     finally:
         store.close()
 

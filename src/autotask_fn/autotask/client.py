@@ -119,7 +119,9 @@ class AutotaskClient:
     for this process: 3 requests in flight per endpoint, the attachment byte budget, the hourly
     threshold read every 250 requests; pass a shared one for many workers, or ``NoLimiter()`` to
     switch limiting off) keeps requests within Autotask's limits;
-    ``max_retries`` applies to requests that are safe to repeat.
+    ``max_retries`` applies to requests that are safe to repeat. A discovered zone URL that
+    is not ``https`` is refused unless ``allow_http`` (or zone lookup and zone are both on
+    this machine, as with the served fakes).
     """
 
     def __init__(
@@ -138,6 +140,7 @@ class AutotaskClient:
         timeout: float = 30.0,
         max_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        allow_http: bool = False,
     ) -> None:
         if not username or not secret:
             raise ConfigurationError("AutotaskClient needs the API username and its secret")
@@ -152,6 +155,7 @@ class AutotaskClient:
         self._explicit_base = _with_slash(base_url) if base_url else None
         self.zone_url = _with_slash(zone_url)
         self._tenant_id = int(tenant_id) if tenant_id is not None else None
+        self._allow_http = allow_http
         self.impersonation_resource_id = impersonation_resource_id
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
@@ -206,7 +210,8 @@ class AutotaskClient:
             with self._zone_lock:
                 if self._zone is None:
                     self._zone = discover_zone(
-                        self.username, zone_url=self.zone_url, requester=self._requester
+                        self.username, zone_url=self.zone_url, requester=self._requester,
+                        allow_http=self._allow_http,
                     )
         return self._zone
 

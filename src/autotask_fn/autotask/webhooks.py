@@ -22,12 +22,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
+from autotask_fn._json import BodyError, load_body
 from autotask_fn.errors import AutotaskFnError
 
 #: Header carrying the signature (matched case-insensitively).
@@ -209,9 +209,9 @@ def parse_callout(body: bytes) -> Callout:
     Raises :class:`WebhookPayloadError` (and nothing else) when the body cannot be read.
     """
     try:
-        data = json.loads(_body_bytes(body).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise WebhookPayloadError("Autotask callout body is not JSON") from None
+        data = load_body(_body_bytes(body))
+    except BodyError as exc:
+        raise WebhookPayloadError(f"Autotask callout body: {exc}") from None
     if not isinstance(data, dict):
         raise WebhookPayloadError("Autotask callout body is not a JSON object")
     action = _get(data, "Action")

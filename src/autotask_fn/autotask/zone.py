@@ -9,7 +9,9 @@ connector's troubleshooting table.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -39,6 +41,10 @@ HINT_UNAUTHORIZED = (
 HINT_UNREACHABLE = (
     "The zone host could not be reached (timeout or connection error). Allow outbound HTTPS "
     "(port 443) to webservices.autotask.net and your zone base URL (*.autotask.net)."
+)
+HINT_INSECURE = (
+    "The zone lookup answered a zone URL that is not https: the credentials would travel in "
+    "clear text. Check zone_url; pass allow_http=True only for a local test service."
 )
 HINT_BAD_ANSWER = (
     "The zone lookup answered something unexpected. Check zone_url (it must end with "
@@ -90,19 +96,24 @@ def discover_zone(
     transport: httpx.BaseTransport | None = None,
     timeout: float = 30.0,
     requester: Requester | None = None,
+    allow_http: bool = False,
 ) -> ZoneInfo:
     """Look up (or return the cached) zone of the API user ``username``.
 
     Standalone, only the ``user`` parameter is sent (no credentials are needed for the
     lookup). ``AutotaskClient`` passes its own ``requester`` (internal) so the lookup is
     counted in its stats. Raises :class:`AutotaskZoneError` with a ``hint``.
+
+    A zone URL that is not ``https`` is refused (the credentials would travel in clear
+    text) unless ``allow_http`` is set, or both ``zone_url`` and the answer are on this
+    machine (a loopback host: a local test service, as the served fakes are).
     """
     if requester is None:
         own = http_client is None
         http = http_client or httpx.Client(transport=transport, timeout=timeout)
         try:
             return discover_zone(
-                username, zone_url=zone_url,
+                username, zone_url=zone_url, allow_http=allow_http,
                 requester=Requester(
                     http, headers={"Accept": "application/json"}, secrets=(),
                     limiter=NoLimiter(), stats=RequestStats(), max_retries=0, timeout=timeout,
@@ -116,7 +127,7 @@ def discover_zone(
     key = (zone_url.lower(), username.lower())
     cached = _ZONE_CACHE.get(key)
     if cached is not None:
-        return cached
+        return _secure(cached, zone_url, allow_http)
     url = f"{zone_url}v1.0/zoneInformation"
     common: dict[str, Any] = {
         "entity": "zoneInformation", "method": "GET", "url": url, "secrets": requester.secrets,
@@ -154,4 +165,24 @@ def discover_zone(
         raise _zone_error("Autotask zone lookup answered a malformed zone", HINT_BAD_ANSWER,
                           status=status, **common) from None
     _ZONE_CACHE.set(key, zone)
-    return zone
+    return _secure(zone, zone_url, allow_http)
+
+
+def _loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secure(zone: ZoneInfo, zone_url: str, allow_http: bool) -> ZoneInfo:
+    """``zone`` when its URL is https (or plain http is allowed); otherwise refused."""
+    if urlsplit(zone.url).scheme.lower() == "https" or allow_http or (
+            _loopback(zone_url) and _loopback(zone.url)):
+        return zone
+    raise _zone_error("Autotask zone lookup answered a zone URL that is not https",
+                      HINT_INSECURE, entity="zoneInformation", method="GET",
+                      url=f"{urlsplit(zone.url).scheme}://{urlsplit(zone.url).netloc}/")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +27,7 @@ from urllib.parse import quote
 
 import attrs
 
+from autotask_fn._json import BodyError, load_body
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.fieldnation.errors import FieldNationError
 from autotask_fn.fieldnation.models import WorkOrder, parse_fn_datetime, structure, to_int
@@ -167,9 +167,9 @@ def parse_delivery(body: bytes | str, headers: Mapping[str, str]) -> FieldNation
     data = _as_bytes(body)
     hdrs = _lower_headers(headers)
     try:
-        payload = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise WebhookPayloadError("body", "not UTF-8 JSON") from None
+        payload = load_body(data)
+    except BodyError as exc:
+        raise WebhookPayloadError("body", str(exc)) from None
     if not isinstance(payload, dict):
         raise WebhookPayloadError("body", "not a JSON object")
     try:

@@ -168,6 +168,10 @@ _ENTRY_COLUMNS = (
 _ENTRY_ORDER = "ORDER BY received_at, id"
 
 
+#: Stands for "now" in the parameters of :meth:`SqlStore._timed`.
+_NOW: Any = object()
+
+
 def _now(now: float | None) -> float:
     return time.time() if now is None else float(now)
 
@@ -217,6 +221,10 @@ class SqlStore(abc.ABC):
     _dialect: ClassVar[_migrations.Dialect]
     _placeholder: ClassVar[str] = "?"
     _lease_lock: ClassVar[str] = ""
+    #: SQL for "now" in Unix seconds on the database server; ``None``: this process's clock.
+    #: Leases and locks taken without an explicit ``now`` use it, so that on a shared server
+    #: a worker with a skewed clock can neither steal nor keep a lease or lock.
+    _server_now: ClassVar[str | None] = None
     _table_exists: ClassVar[str] = (
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
     )
@@ -246,6 +254,16 @@ class SqlStore(abc.ABC):
 
     def _q(self, sql: str) -> str:
         return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
+
+    def _timed(self, sql: str, params: Sequence[Any], now: float | None
+               ) -> tuple[str, list[Any]]:
+        """Fill each ``{now}`` of ``sql``: the database server's clock when ``now`` is
+        ``None`` and the server has one, else a parameter. ``params`` holds :data:`_NOW`
+        where a ``{now}`` parameter goes."""
+        if now is None and self._server_now is not None:
+            return sql.replace("{now}", self._server_now), [p for p in params if p is not _NOW]
+        at = _now(now)
+        return sql.replace("{now}", "?"), [at if p is _NOW else p for p in params]
 
     def _one(self, sql: str, params: Sequence[Any], *, write: bool = False) -> Any:
         with self._tx(write) as cur:
@@ -409,9 +427,11 @@ class SqlStore(abc.ABC):
         headers: Mapping[str, str] | None = None,
         *,
         now: float | None = None,
+        error: str | None = None,
     ) -> bool:
         """Store a delivery; ``False`` (and nothing stored) if (source, delivery_id) was seen
-        before, whatever its status, even discarded."""
+        before, whatever its status, even discarded. With ``error`` the entry is stored
+        straight as a dead letter carrying that error (a bad record kept for replay)."""
         at = _now(now)
         with self._tx() as cur:
             cur.execute(
@@ -426,16 +446,17 @@ class SqlStore(abc.ABC):
             cur.execute(
                 self._q(
                     "INSERT INTO inbox (source, delivery_id, body, headers, status, attempts,"
-                    " received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+                    " received_at, next_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
                 ),
                 (
                     source,
                     delivery_id,
                     bytes(body),
                     _dump(headers or {}),
-                    EntryStatus.PENDING.value,
+                    (EntryStatus.PENDING if error is None else EntryStatus.DEAD).value,
                     at,
                     at,
+                    error,
                 ),
             )
         return True
@@ -449,20 +470,17 @@ class SqlStore(abc.ABC):
             raise ValueError("lease_seconds must be positive")
         if limit <= 0:
             return []
-        at = _now(now)
+        sql, params = self._timed(
+            "WITH due AS MATERIALIZED (SELECT id FROM inbox"
+            " WHERE (status = 'pending' AND next_attempt_at <= {now})"
+            " OR (status = 'leased' AND lease_expires_at <= {now})"
+            f" {_ENTRY_ORDER} LIMIT ?{self._lease_lock})"
+            " UPDATE inbox SET status = 'leased', lease_owner = ?,"
+            " lease_expires_at = {now} + ?, attempts = attempts + 1"
+            f" WHERE id IN (SELECT id FROM due) RETURNING {_ENTRY_COLUMNS}",
+            (_NOW, _NOW, limit, owner, _NOW, float(lease_seconds)), now)
         with self._tx() as cur:
-            cur.execute(
-                self._q(
-                    "WITH due AS MATERIALIZED (SELECT id FROM inbox"
-                    " WHERE (status = 'pending' AND next_attempt_at <= ?)"
-                    " OR (status = 'leased' AND lease_expires_at <= ?)"
-                    f" {_ENTRY_ORDER} LIMIT ?{self._lease_lock})"
-                    " UPDATE inbox SET status = 'leased', lease_owner = ?,"
-                    " lease_expires_at = ?, attempts = attempts + 1"
-                    f" WHERE id IN (SELECT id FROM due) RETURNING {_ENTRY_COLUMNS}"
-                ),
-                (at, at, limit, owner, at + lease_seconds),
-            )
+            cur.execute(self._q(sql), params)
             rows = cur.fetchall()
         entries = [_entry(r) for r in rows]
         entries.sort(key=lambda e: (e.received_at, e.id))
@@ -575,17 +593,29 @@ class SqlStore(abc.ABC):
         """
         if ttl <= 0:
             raise ValueError("ttl must be positive")
-        at = _now(now)
-        row = self._one(
-            "INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)"
+        sql, params = self._timed(
+            "INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, {now} + ?)"
             " ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,"
             " expires_at = excluded.expires_at"
-            " WHERE locks.expires_at <= ? OR locks.owner = excluded.owner"
+            " WHERE locks.expires_at <= {now} OR locks.owner = excluded.owner"
             " RETURNING owner",
-            (key, owner, at + ttl, at),
-            write=True,
-        )
+            (key, owner, _NOW, float(ttl), _NOW), now)
+        row = self._one(sql, params, write=True)
         return row is not None
+
+    def renew_lock(self, key: str, owner: str, ttl: float, *, now: float | None = None) -> bool:
+        """Extend a lock ``owner`` still holds to ``ttl`` seconds from now; ``False`` (and
+        nothing changed) when another owner took it over or it was released.
+
+        Unlike :meth:`try_lock` this never takes a lock that is free: a worker whose lock was
+        taken over and released again meanwhile learns that it lost it (a fence).
+        """
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
+        sql, params = self._timed(
+            "UPDATE locks SET expires_at = {now} + ? WHERE key = ? AND owner = ?",
+            (_NOW, float(ttl), key, owner), now)
+        return self._change(sql, params)
 
     def unlock(self, key: str, owner: str) -> bool:
         """Release a lock held by ``owner``; ``False`` if someone else holds it (or nobody)."""

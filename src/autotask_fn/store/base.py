@@ -154,9 +154,10 @@ class Store(Protocol):
         headers: Mapping[str, str] | None = None,
         *,
         now: float | None = None,
+        error: str | None = None,
     ) -> bool:
         """Store a delivery; ``False`` (and nothing stored) if (source, delivery_id) was seen
-        before, whatever its status."""
+        before, whatever its status. With ``error``: stored as a dead letter at once."""
         ...
 
     def lease(
@@ -208,6 +209,13 @@ class Store(Protocol):
         self, key: str, owner: str, ttl: float, *, now: float | None = None
     ) -> bool:
         """Take (or renew, for the same owner) a lock that expires after ``ttl`` seconds."""
+        ...
+
+    def renew_lock(
+        self, key: str, owner: str, ttl: float, *, now: float | None = None
+    ) -> bool:
+        """Extend a lock that ``owner`` still holds; ``False`` when it was taken over or
+        released (never takes a free lock)."""
         ...
 
     def unlock(self, key: str, owner: str) -> bool:

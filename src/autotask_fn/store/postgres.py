@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from autotask_fn._redact import REDACTED, redact_text
 from autotask_fn.errors import ConfigurationError
@@ -22,7 +22,28 @@ _SECRET_KEYS = ("password", "sslpassword")
 
 
 def redact_dsn(dsn: str) -> str:
-    """``dsn`` (URL or ``key=value`` form) with any password replaced by ``[REDACTED]``."""
+    """``dsn`` (URL or ``key=value`` form) with any password replaced by ``[REDACTED]``.
+
+    A PostgreSQL DSN is read with psycopg's own parser (``conninfo_to_dict``), exactly as the
+    connection reads it, and written back in ``key=value`` form (``make_conninfo``): a
+    password holding ``#``, ``?``, ``@`` or any other URL-special character never shows. A
+    DSN psycopg cannot read is not shown at all. Other URLs (Redis) are split as URLs.
+    """
+    scheme = dsn.split("://", 1)[0].lower() if "://" in dsn else ""
+    if scheme in ("", "postgres", "postgresql"):
+        try:
+            from psycopg import conninfo
+        except ImportError:  # pragma: no cover - depends on the environment
+            conninfo = None  # type: ignore[assignment]
+        if conninfo is not None:
+            try:
+                params = conninfo.conninfo_to_dict(dsn)
+            except Exception:  # unreadable: show nothing of it
+                return f"{REDACTED} (unreadable DSN)"
+            for key in _SECRET_KEYS:
+                if params.get(key) is not None:
+                    params[key] = REDACTED
+            return str(conninfo.make_conninfo("", **params))
     if "://" not in dsn:
         return _KV_PASSWORD_RE.sub(lambda m: f"{m.group(1).lower()}={REDACTED}", dsn)
     parts = urlsplit(dsn)
@@ -63,6 +84,7 @@ class PostgresStore(SqlStore):
     _dialect: ClassVar = "postgres"
     _placeholder: ClassVar[str] = "%s"
     _lease_lock: ClassVar[str] = " FOR UPDATE SKIP LOCKED"
+    _server_now: ClassVar[str | None] = "CAST(EXTRACT(EPOCH FROM now()) AS double precision)"
     _table_exists: ClassVar[str] = "SELECT to_regclass(?) IS NOT NULL"
 
     def __init__(
@@ -168,7 +190,9 @@ def _dsn_secrets(psycopg: Any, dsn: str) -> list[str]:
         params = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.Error:
         return []
-    return [str(params[k]) for k in _SECRET_KEYS if params.get(k)]
+    found = [str(params[k]) for k in _SECRET_KEYS if params.get(k)]
+    # as they may appear in a message: as given, and percent-encoded as in a URL
+    return [*found, *(quote(s, safe="") for s in found if quote(s, safe="") != s)]
 
 
 def _close(conn: Any) -> None:

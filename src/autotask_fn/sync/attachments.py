@@ -201,6 +201,7 @@ class AttachmentReconciler(RecordReconciler):
 
     def post(self, ctx: WorkOrderContext, rec: MappedRecord) -> int:
         """POST with the byte budget already cleared by :meth:`_payload`."""
+        ctx.fence()
         return ctx.service.autotask.create(self.at_entity, dict(rec.fields),
                                            budget_cleared=True)
 
@@ -248,6 +249,7 @@ class AttachmentReconciler(RecordReconciler):
         return True
 
     def _delete_record(self, ctx: WorkOrderContext, at_id: int) -> None:
+        ctx.fence()
         ctx.service.autotask.delete(self.at_entity, at_id, parent_id=ctx.ticket_id)
 
     def _payload(self, ctx: WorkOrderContext, rec: MappedRecord, src: Source
@@ -285,6 +287,7 @@ class AttachmentReconciler(RecordReconciler):
         if found:
             at_id, action = int(found[0]["id"]), Action.ADOPTED
         else:
+            ctx.fence()
             try:
                 at_id = autotask.create("TicketNotes", dict(rec.fields))
             except AutotaskValidationError as exc:

@@ -5,7 +5,10 @@
   not help, the inbox entry goes straight to the dead letters).
 * :class:`RecordLockedError` and :class:`TicketGoneError` are the terminal cases the reconcile
   records as link states (diverged / unlinked) instead of retrying forever.
-* :class:`WorkOrderBusyError` means another worker holds the work order's lock right now.
+* :class:`WorkOrderBusyError` means another worker holds the work order's lock right now;
+  :class:`LockLostError` (a kind of it) that a worker's lock was taken over while it worked,
+  so it stopped before its next write; :class:`BusyError` is the base of both and of the
+  inbound ``ImportBusyError``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import attrs
 from autotask_fn.errors import AutotaskFnError, ConfigurationError
 
 __all__ = [
+    "BusyError",
+    "LockLostError",
     "NotValidatedError",
     "RecordLockedError",
     "SettingsError",
@@ -62,14 +67,18 @@ class NotValidatedError(ConfigurationError, SyncError):
 
 
 class SyncInputError(SyncError):
-    """A Field Nation value cannot be written to Autotask; ``field`` names it.
+    """A Field Nation value cannot be written to Autotask; ``field`` names it, and ``record``
+    (``"expense 41"``, ``"timelog 7"``) the record it belongs to, when it is one record's.
 
-    Retrying does not help: the inbox entry is dead-lettered with this message.
+    Retrying does not help: the inbox entry is dead-lettered with this message (a bad
+    record is rejected alone: the rest of its work order still syncs).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, record: str | None = None) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.record = record
+        self.reason = message
+        super().__init__(f"{record}: {field}: {message}" if record else f"{field}: {message}")
 
 
 class RecordLockedError(SyncError):
@@ -92,9 +101,26 @@ class TicketGoneError(SyncError):
             f"Autotask ticket {ticket_id} linked to work order {work_order_id} is gone")
 
 
-class WorkOrderBusyError(SyncError):
+class BusyError(SyncError):
+    """Another worker holds what this work needs right now: not a failure. The inbox tries
+    again shortly and never counts it toward ``max_attempts``."""
+
+
+class WorkOrderBusyError(BusyError):
     """Another worker is syncing this work order right now (its lock is held)."""
 
-    def __init__(self, work_order_id: int) -> None:
+    def __init__(self, work_order_id: int, detail: str | None = None) -> None:
         self.work_order_id = work_order_id
-        super().__init__(f"work order {work_order_id} is being synced by another worker")
+        super().__init__(detail or f"work order {work_order_id} is being synced by another "
+                                   "worker")
+
+
+class LockLostError(WorkOrderBusyError):
+    """This worker's lock (``key``) expired and was taken over, or released, while it was
+    still working: it stopped before its next write. Retried like a busy work order."""
+
+    def __init__(self, work_order_id: int, key: str) -> None:
+        self.work_order_id = work_order_id
+        self.key = key
+        SyncError.__init__(self, f"work order {work_order_id}: lost the lock {key!r} to another "
+                                 "worker; stopped before the next write")

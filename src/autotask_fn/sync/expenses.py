@@ -29,12 +29,14 @@ from autotask_fn.fieldnation.models import Expense
 from autotask_fn.mapping.attachments import AttachmentMapper
 from autotask_fn.mapping.billing import BillingMapper, week_ending
 from autotask_fn.mapping.outbound import MappedRecord
-from autotask_fn.store.base import Link, LinkState
-from autotask_fn.sync.errors import SyncInputError
+from autotask_fn.store.base import Link, LinkState, scoped_key
+from autotask_fn.sync.errors import SyncInputError, WorkOrderBusyError
+from autotask_fn.sync.locks import HeldLock, acquire
 from autotask_fn.sync.outbound_settings import ExpenseSettings, settings_part
 from autotask_fn.sync.quiet import expenses_signal
 from autotask_fn.sync.reconcile import LOCKED_TEXT, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
+from autotask_fn.sync.validate import valid_expenses
 
 __all__ = [
     "REPORT_KIND",
@@ -60,11 +62,13 @@ def expense_settings(ctx: WorkOrderContext) -> tuple[ExpenseSettings, dict[str, 
 
 
 def expenses_of(ctx: WorkOrderContext) -> list[Expense]:
-    """The work order's expenses (one Field Nation GET per sync, shared by the reconcilers)."""
+    """The work order's expenses fit to bill (one Field Nation GET per sync, shared by the
+    reconcilers); bad ones are rejected on ``ctx`` (:func:`~autotask_fn.sync.validate.
+    valid_expenses`)."""
     if "expenses" not in ctx.cache:
         ctx.cache["expenses"] = ctx.service.fieldnation.list_expenses(ctx.work_order_id)
     found: list[Expense] = ctx.cache["expenses"]
-    return found
+    return valid_expenses(ctx, found)
 
 
 def on_ticket(ctx: WorkOrderContext) -> bool:
@@ -108,10 +112,14 @@ class ReportFinder:
 
     The report's link (kind ``report``, id ``<resource>-<YYYYMMDD>``) is shared by every work
     order; without one, one query for the marker in report names runs before any create (and
-    again after an ambiguous failure), so a report is never made twice.
+    again after an ambiguous failure), so a report is never made twice. Work orders of one
+    provider and week are synced by different workers at once, so the find-or-create runs
+    under a store lock on the report's key (waiting up to ``lock_wait`` seconds for another
+    worker's find-or-create; :class:`~autotask_fn.sync.errors.WorkOrderBusyError` after that).
     """
 
     mapper: BillingMapper = attrs.field(factory=BillingMapper)
+    lock_wait: float = 10.0
 
     def key(self, resource_id: int, ending: date) -> str:
         """The link id of a report."""
@@ -124,6 +132,25 @@ class ReportFinder:
         link = store.get_link(scope, REPORT_KIND, key)
         if link is not None:
             return link
+        service = ctx.service
+        ttl = service.settings.lock_ttl
+        held = acquire(store, scoped_key(scope, REPORT_KIND, key), service.worker_id, ttl,
+                       now=service.store_now, wait=min(self.lock_wait, ttl),
+                       work_order_id=ctx.work_order_id)
+        if held is None:
+            raise WorkOrderBusyError(ctx.work_order_id, f"ExpenseReport {key} is being found "
+                                                        "or created by another worker")
+        try:
+            # Made by the worker that held the lock before us?
+            return store.get_link(scope, REPORT_KIND, key) or self._find_or_create(
+                ctx, resource_id, ending, held)
+        finally:
+            held.release()
+
+    def _find_or_create(self, ctx: WorkOrderContext, resource_id: int, ending: date,
+                        held: HeldLock) -> Link:
+        store, scope = ctx.service.store, ctx.scope
+        key = self.key(resource_id, ending)
         marker = ctx.service.markers.make(REPORT_KIND, key)
         settings, _ = expense_settings(ctx)
         autotask = ctx.service.autotask
@@ -137,6 +164,8 @@ class ReportFinder:
         else:
             fields = self.mapper.report(marker, resource_id=resource_id, ending=ending,
                                         template=settings.report_name)
+            ctx.fence()
+            held.fence()
             try:
                 at_id = autotask.create("ExpenseReports", fields)
             except AutotaskValidationError as exc:
@@ -163,6 +192,7 @@ class ReportFinder:
             ending = date.fromisoformat(str(current.data.get("week_ending")))
             if current.data.get("locked") or ending >= today:
                 continue
+            ctx.fence()
             try:
                 ctx.service.autotask.update("ExpenseReports", {"id": current.at_id,
                                                                "submit": True})
@@ -330,6 +360,7 @@ class ChargeReconciler(RecordReconciler):
 
     def _delete_record(self, ctx: WorkOrderContext, at_id: int) -> None:
         # The parent is known: one DELETE, no lookup of the charge first.
+        ctx.fence()
         ctx.service.autotask.delete(self.at_entity, at_id, parent_id=ctx.ticket_id)
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:

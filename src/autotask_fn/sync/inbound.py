@@ -68,7 +68,7 @@ from autotask_fn.mapping.inbound import (
 from autotask_fn.mapping.markers import Marker, find_markers
 from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
 from autotask_fn.sync._scope import tenant_of
-from autotask_fn.sync.errors import SyncError, WorkOrderBusyError
+from autotask_fn.sync.errors import BusyError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.reports import WebhookAck
 from autotask_fn.sync.settings import _attr
@@ -120,7 +120,7 @@ class ProjectTaskNotFoundError(InboundImportError):
     """The project has no task with the configured title (``project_task_title``)."""
 
 
-class ImportBusyError(SyncError):
+class ImportBusyError(BusyError):
     """Another worker is importing the same record right now; try again shortly."""
 
 

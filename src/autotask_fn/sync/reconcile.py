@@ -51,6 +51,7 @@ from autotask_fn.sync.reports import Action, Change
 
 if TYPE_CHECKING:
     from autotask_fn.fieldnation.models import Message, WorkOrder
+    from autotask_fn.sync.locks import HeldLock
     from autotask_fn.sync.service import SyncService
     from autotask_fn.sync.settings import ValidatedSettings
 
@@ -126,6 +127,8 @@ class WorkOrderContext:
     data: dict[str, Any]
     changes: list[Change] = attrs.field(factory=list)
     cache: dict[str, Any] = attrs.field(factory=dict)
+    lock: HeldLock | None = None
+    rejected: dict[tuple[str, str], SyncInputError] = attrs.field(factory=dict)
 
     @property
     def ticket_id(self) -> int:
@@ -185,6 +188,24 @@ class WorkOrderContext:
         ticket = self.ticket()
         if ticket is None or _merged(ticket):
             raise TicketGoneError(self.ticket_id, self.work_order_id)
+
+    def fence(self) -> None:
+        """Before an Autotask write: renew the work order's lock, or raise
+        :class:`~autotask_fn.sync.errors.LockLostError` when another worker took it over."""
+        if self.lock is not None:
+            self.lock.fence()
+
+    def reject(self, kind: str, fn_id: str, error: SyncInputError) -> None:
+        """A Field Nation record is bad input: nothing is written for it (nor deleted), and
+        it is reported once (``rejected``); the other records sync as usual."""
+        if (kind, fn_id) in self.rejected:
+            return
+        self.rejected[(kind, fn_id)] = error
+        self.record(Change(kind, fn_id, Action.REJECTED, "", None, detail=str(error)[:500]))
+
+    def is_rejected(self, kind: str, fn_id: str) -> bool:
+        """True when the record (or the log a ``"<id>#<n>"`` part belongs to) was rejected."""
+        return (kind, fn_id) in self.rejected or (kind, fn_id.split("#", 1)[0]) in self.rejected
 
     def record(self, change: Change) -> None:
         """Report one change."""
@@ -284,7 +305,8 @@ class RecordReconciler(ABC):
                     self._save(ctx, link, digest)
         if self.can_delete:
             vanished = [link for fn_id, link in links.items()
-                        if fn_id not in wanted and link.state == LinkState.OK]
+                        if fn_id not in wanted and link.state == LinkState.OK
+                        and not ctx.is_rejected(self.kind, fn_id)]  # bad now: left alone
             if vanished and not ctx.listed_in_full(self.source):
                 self._keep(ctx, vanished)
                 return
@@ -349,11 +371,13 @@ class RecordReconciler(ABC):
             return  # "nothing wants it" is not known: leave the record (and its intent)
         store = ctx.service.store
         for fn_id, row in found.items():
-            if fn_id in wanted or store.get_link(ctx.scope, self.kind, fn_id) is not None:
+            if (fn_id in wanted or ctx.is_rejected(self.kind, fn_id)
+                    or store.get_link(ctx.scope, self.kind, fn_id) is not None):
                 continue
             intent = store.get_intent(self.intent_key(ctx, fn_id))
             if not intent or intent.get("work_order_id") != ctx.work_order_id:
                 continue
+            ctx.fence()
             self._delete_record(ctx, int(row["id"]))
             store.delete_intent(self.intent_key(ctx, fn_id))
             ctx.record(Change(self.kind, fn_id, Action.DELETED, self.at_entity, int(row["id"]),
@@ -416,11 +440,13 @@ class RecordReconciler(ABC):
 
     def post(self, ctx: WorkOrderContext, rec: MappedRecord) -> int:
         """The one POST of :meth:`create` (a hook: attachments pass their cleared budget)."""
+        ctx.fence()
         return ctx.service.autotask.create(self.at_entity, dict(rec.fields))
 
     def update(self, ctx: WorkOrderContext, link: Link, rec: MappedRecord, digest: str) -> None:
         """Write the changed content of a linked record (one PATCH)."""
         fields = {"id": link.at_id, **rec.fields}
+        ctx.fence()
         try:
             ctx.service.autotask.update(self.at_entity, fields)
         except AutotaskNotFoundError:
@@ -436,6 +462,7 @@ class RecordReconciler(ABC):
 
     def delete(self, ctx: WorkOrderContext, link: Link) -> None:
         """Delete the Autotask record of a vanished Field Nation record."""
+        ctx.fence()
         try:
             self._delete_record(ctx, link.at_id)
         except AutotaskNotFoundError:

@@ -16,6 +16,7 @@ from autotask_fn.sync.errors import SyncInputError
 from autotask_fn.sync.quiet import messages_signal
 from autotask_fn.sync.reconcile import Reconciler, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
+from autotask_fn.sync.validate import valid_messages, valid_time_logs
 
 __all__ = [
     "NoteReconciler",
@@ -48,6 +49,7 @@ class TicketFieldsReconciler:
             ctx.record(Change(self.kind, wo_id, Action.SKIPPED, "Tickets", ctx.ticket_id,
                               detail=reason))
         if changes.fields:
+            ctx.fence()
             try:
                 ctx.service.autotask.update("Tickets", {"id": ctx.ticket_id, **changes.fields})
             except (AutotaskNotFoundError, AutotaskValidationError) as exc:
@@ -93,7 +95,7 @@ class TimeEntryReconciler(RecordReconciler):
             return cached
         mapper = ctx.service.mapper
         out: list[MappedRecord] = []
-        logs = [log for log in ctx.work_order.time_logs if mapper.is_closed(log)]
+        logs = [log for log in valid_time_logs(ctx) if mapper.is_closed(log)]
         if logs:
             role_id = self.role_id(ctx)
             for log in logs:
@@ -156,8 +158,8 @@ class NoteReconciler(RecordReconciler):
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
         """One TicketNote per message and reply."""
-        return ctx.service.mapper.notes(ctx.messages, env=ctx.env, ticket_id=ctx.ticket_id,
-                                        settings=ctx.settings)
+        return ctx.service.mapper.notes(valid_messages(ctx, ctx.messages), env=ctx.env,
+                                        ticket_id=ctx.ticket_id, settings=ctx.settings)
 
 
 def default_reconcilers() -> list[Reconciler]:

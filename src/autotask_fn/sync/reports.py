@@ -41,6 +41,9 @@ class Action(enum.StrEnum):
     """The Autotask record (or the ticket) is gone; the link is kept as unlinked."""
     SKIPPED = "skipped"
     """Nothing could be written (unmapped value, diverged link ...); ``detail`` says why."""
+    REJECTED = "rejected"
+    """The Field Nation record is bad input (``detail``: the record, the field and why):
+    nothing was written for it, it is kept as a dead letter; the others synced."""
 
 
 @attrs.frozen
@@ -72,6 +75,11 @@ class SyncReport:
         """How many Autotask writes were made (creates, updates, deletes)."""
         return sum(c.action in (Action.CREATED, Action.UPDATED, Action.DELETED)
                    for c in self.changes)
+
+    @property
+    def rejected(self) -> list[Change]:
+        """The records rejected as bad input (see :attr:`Action.REJECTED`)."""
+        return self.by_action(Action.REJECTED)
 
     def by_action(self, action: Action) -> list[Change]:
         """The changes with one action."""

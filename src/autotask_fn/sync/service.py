@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import logging
 import os
 import random
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,11 +54,13 @@ from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Sco
 from autotask_fn.sync import quiet
 from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import (
+    BusyError,
     NotValidatedError,
     SyncInputError,
     TicketGoneError,
     WorkOrderBusyError,
 )
+from autotask_fn.sync.locks import acquire
 from autotask_fn.sync.reconcile import Reconciler, WorkOrderContext, content_hash
 from autotask_fn.sync.reconcilers import default_reconcilers
 from autotask_fn.sync.reports import (
@@ -81,6 +85,8 @@ log = logging.getLogger("autotask_fn.sync")
 
 FIELDNATION = "fieldnation"
 AUTOTASK = "autotask"
+#: Inbox source of a Field Nation record rejected as bad input (a dead letter to replay).
+RECORD = "record"
 #: Seconds before retrying an entry whose work order another worker holds.
 BUSY_RETRY = 2.0
 
@@ -147,6 +153,8 @@ class SyncService:
         self.reconcilers: list[Reconciler] = list(reconcilers or default_reconcilers())
         self.linkers = list(linkers) or _default_linkers(settings.settings)
         self._resources: dict[str, int | None] = {}
+        self._resources_lock = threading.Lock()
+        self._resources_inflight: dict[str, threading.Event] = {}
         self._verifier: WebhookVerifier | None = None
         self._settings_digest: str | None = None
 
@@ -154,6 +162,12 @@ class SyncService:
         return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
 
     # ------------------------------------------------------------------ properties
+    def store_now(self) -> float | None:
+        """The time handed to the store for leases and locks: ``None`` (the store's own
+        clock: the database server's on PostgreSQL, so a worker with a skewed clock can
+        neither steal nor keep a lease) unless the service was given a ``clock``."""
+        return None if self.clock is time.time else self.clock()
+
     @property
     def settings(self) -> ConnectorSettings:
         """The connector settings (validated; resolved values in :attr:`validated`)."""
@@ -178,11 +192,14 @@ class SyncService:
         """Verify, de-duplicate and enqueue a Field Nation delivery; no API call is made.
 
         Returns the status to answer: 200 (stored, or a duplicate), 401 (bad signature),
-        400 (unreadable), 503 (the store failed: Field Nation retries 5xx). Never raises.
+        400 (unreadable), 413 (larger than ``settings.max_webhook_bytes``: nothing stored),
+        503 (the store failed: Field Nation retries 5xx). Never raises.
         A correctly signed delivery older than the verifier's ``max_age`` (a failed delivery
         retried by hand from Field Nation's dashboard) is still queued, with a log line.
         """
         raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
+        if len(raw_body) > self.settings.max_webhook_bytes:
+            return _too_large(len(raw_body), self.settings.max_webhook_bytes)
         try:
             if self._verifier is None:
                 self._verifier = WebhookVerifier(
@@ -208,9 +225,23 @@ class SyncService:
             return WebhookAck(503, reason="store unavailable")
         return WebhookAck(200, duplicate=not fresh)
 
-    def handle_autotask_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> Any:
-        """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import)."""
-        return self._importer().accept_webhook(raw_body, headers)
+    def handle_autotask_webhook(self, raw_body: bytes | str, headers: Mapping[str, str]
+                                ) -> WebhookAck:
+        """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import).
+
+        Returns the status to answer, like :meth:`handle_fieldnation_webhook`: 200, 401, 400,
+        413 (too large: nothing stored) or 503 (the store failed: Autotask retries). Never
+        raises.
+        """
+        raw_body = raw_body.encode("utf-8") if isinstance(raw_body, str) else bytes(raw_body)
+        if len(raw_body) > self.settings.max_webhook_bytes:
+            return _too_large(len(raw_body), self.settings.max_webhook_bytes)
+        try:
+            ack: WebhookAck = self._importer().accept_webhook(raw_body, headers)
+        except Exception as exc:  # the host must answer; a 5xx is retried
+            log.warning("could not store Autotask callout: %s", type(exc).__name__)
+            return WebhookAck(503, reason="store unavailable")
+        return ack
 
     def import_ticket(self, ticket_id: int) -> Any:
         """Create or update the work order of an Autotask ticket (inbound import)."""
@@ -244,7 +275,7 @@ class SyncService:
         while limit is None or totals["processed"] < limit:
             batch_size = 50 if limit is None else min(50, limit - totals["processed"])
             batch = self.store.lease(self.worker_id, lease_seconds, limit=batch_size,
-                                     now=self.clock())
+                                     now=self.store_now())
             if not batch:
                 break
             totals["processed"] += len(batch)
@@ -252,6 +283,10 @@ class SyncService:
             for entry in batch:
                 if entry.source == AUTOTASK:
                     self._run_entries([entry], _bind(self._process_autotask_entry, entry),
+                                      totals, reports, errors)
+                    continue
+                if entry.source == RECORD:
+                    self._run_entries([entry], _bind(self._replay_record, entry),
                                       totals, reports, errors)
                     continue
                 try:
@@ -288,7 +323,7 @@ class SyncService:
         text = f"{type(exc).__name__}: {exc}"[:1000]
         errors.append(f"entry {entry.id}: {text}")
         permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
-        busy = isinstance(exc, WorkOrderBusyError)  # not a failure: never dead-lettered
+        busy = isinstance(exc, BusyError)  # not a failure: never dead-lettered
         deferred = bool(getattr(exc, "deferred", False))  # waits for a byte budget: likewise
         # Autotask's hourly threshold (and a 429 from either side) can hold for up to an hour:
         # such an entry is not given up before it has waited that out.
@@ -372,7 +407,7 @@ class SyncService:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
                    "sweep_statuses", "sweep_skip_statuses", "legacy_webhook_signing",
-                   "sweep_trust_message_count", "sweep_trust_updated"}
+                   "sweep_trust_message_count", "sweep_trust_updated", "max_webhook_bytes"}
         return content_hash(attrs.asdict(
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))
@@ -381,7 +416,9 @@ class SyncService:
               statuses: Iterable[str] | None = None, sweep: bool = False) -> SyncReport:
         scope = self.scope
         key = scoped_key(scope, "wo", wo_id)
-        if not self.store.try_lock(key, self.worker_id, self.settings.lock_ttl, now=self.clock()):
+        held = acquire(self.store, key, self.worker_id, self.settings.lock_ttl,
+                       now=self.store_now, work_order_id=wo_id)
+        if held is None:
             raise WorkOrderBusyError(wo_id)
         try:
             link = self.store.get_link(scope, "wo", str(wo_id))
@@ -404,7 +441,7 @@ class SyncService:
                 if link is None:
                     return SyncReport(wo_id, skipped="not_linked")
             ctx = WorkOrderContext(service=self, work_order=wo, link=link,
-                                   data=dict(link.data))
+                                   data=dict(link.data), lock=held)
             signals = self._signals_hash(ctx)  # from the work order alone (sweeps, opt-in)
             if (sweep and not force and signals is not None
                     and link.data.get("fn_quiet_hash") == signals):
@@ -428,13 +465,40 @@ class SyncService:
                         ctx.save()
             except TicketGoneError:
                 return self._unlink(ctx)
+            held.fence()  # still ours: the hash says this reconcile is complete
+            self._keep_rejected(ctx)
             ctx.data["fn_hash"] = digest
             if signals is not None:
                 ctx.data["fn_quiet_hash"] = signals
             ctx.save()
             return SyncReport(wo_id, ctx.ticket_id, changes=tuple(ctx.changes))
         finally:
-            self.store.unlock(key, self.worker_id)
+            held.release()
+
+    def _keep_rejected(self, ctx: WorkOrderContext) -> None:
+        """Keep each rejected record as a dead letter (once per record and error), which the
+        dead-letter commands list and replay (:meth:`_replay_record`)."""
+        for (kind, fn_id), error in ctx.rejected.items():
+            body = json.dumps({"work_order_id": ctx.work_order_id, "kind": kind,
+                               "fn_id": fn_id, "record": error.record, "field": error.field,
+                               "error": str(error)}, sort_keys=True).encode("utf-8")
+            key = scoped_key(ctx.scope, kind, fn_id, hashlib.sha256(body).hexdigest()[:16])
+            text = f"SyncInputError: {error}"[:1000]
+            if self.store.enqueue(RECORD, key, body, {}, now=self.clock(), error=text):
+                log.warning("work order %s: %s rejected: %s", ctx.work_order_id,
+                            error.record or kind, text)
+
+    def _replay_record(self, entry: InboxEntry) -> SyncReport:
+        """A replayed bad record: reconcile its work order again (forced); still bad, the
+        entry goes back to the dead letters."""
+        facts = json.loads(entry.body)
+        report = self._sync(int(facts["work_order_id"]), force=True)
+        for change in report.rejected:
+            if (change.kind, change.fn_id) == (facts["kind"], facts["fn_id"]):
+                raise SyncInputError(str(facts.get("field") or "record"),
+                                     change.detail or "still bad input",
+                                     record=facts.get("record"))
+        return report
 
     def _signals_hash(self, ctx: WorkOrderContext) -> str | None:
         """The fingerprint with change signals standing for the sub-resources they cover
@@ -512,14 +576,7 @@ class SyncService:
         if key and key in cached_map:
             found: int | None = cached_map[key]
         elif key and settings.lookup_resources_by_email:
-            if key not in self._resources:
-                from autotask_fn.autotask.query import eq
-
-                rows = list(self.autotask.query("Resources", eq("email", key),
-                                                include_fields=["id", "isActive", "email"]))
-                active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
-                self._resources[key] = min(active) if active else None
-            found = self._resources[key]
+            found = self._lookup_resource(key)
             if found:  # only hits are kept with the work order; a miss is asked again later
                 cached_map[key] = found
         else:
@@ -532,12 +589,46 @@ class SyncService:
                                              f"{_mask_email(key)} and no default_resource_id")
 
 
+    def _lookup_resource(self, key: str) -> int | None:
+        """The active Resource with e-mail ``key`` (cached). Single-flight: threads asking for
+        the same e-mail at once share one query (a cold start of many workers would
+        otherwise query once per event)."""
+        while True:
+            with self._resources_lock:
+                if key in self._resources:
+                    return self._resources[key]
+                waiting = self._resources_inflight.get(key)
+                if waiting is None:
+                    self._resources_inflight[key] = threading.Event()
+            if waiting is not None:
+                waiting.wait(timeout=60)  # then read the answer, or ask if the query failed
+                continue
+            try:
+                from autotask_fn.autotask.query import eq
+
+                rows = list(self.autotask.query("Resources", eq("email", key),
+                                                include_fields=["id", "isActive", "email"]))
+                active = [int(r["id"]) for r in rows if r.get("isActive") not in (False, 0)]
+                found = min(active) if active else None
+                with self._resources_lock:
+                    self._resources[key] = found
+                return found
+            finally:
+                with self._resources_lock:
+                    self._resources_inflight.pop(key).set()
+
+
 def _default_linkers(settings: ConnectorSettings) -> list[WorkOrderLinker]:
     # Outbound create when settings.create.enabled; imported late: it subclasses
     # WorkOrderLinker from this module.
     from autotask_fn.sync.outbound_create import OutboundCreateLinker
 
     return [OutboundCreateLinker()] if settings.create.enabled else []
+
+
+def _too_large(size: int, limit: int) -> WebhookAck:
+    return WebhookAck(413, reason=f"body of {size} bytes is larger than max_webhook_bytes "
+                                  f"({limit})")
 
 
 def _bind(func: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:

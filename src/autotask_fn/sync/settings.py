@@ -170,7 +170,21 @@ class ConnectorSettings:
     is retried before it may be dead-lettered: one 60-minute threshold window and a margin."""
 
     lock_ttl: float = 300.0
-    """Seconds a per-work-order lock lives (a dead worker's lock expires after this)."""
+    """Seconds a per-work-order lock lives (a dead worker's lock expires after this); renewed
+    before every write while a reconcile goes on."""
+
+    max_time_log_hours: float = 24.0
+    """A time log longer than this is bad input (one visit; a runaway log would otherwise
+    become thousands of time entries): rejected with the field named, nothing written."""
+
+    max_expense_amount: float = 100_000.0
+    """An expense amount beyond this (either sign) is bad input."""
+
+    max_expense_quantity: float = 10_000.0
+    """An expense quantity beyond this is bad input."""
+
+    max_webhook_bytes: int = 1_000_000
+    """Webhook bodies larger than this are refused (413) and nothing is stored."""
 
     sweep_statuses: frozenset[str] | None = attrs.field(
         default=None, converter=attrs.converters.optional(frozenset))
@@ -242,6 +256,10 @@ class ConnectorSettings:
             faults.append(SettingsFault("backoff_base", "must be > 0 and <= backoff_max"))
         if self.lock_ttl <= 0:
             faults.append(SettingsFault("lock_ttl", "must be > 0"))
+        for name in ("max_time_log_hours", "max_expense_amount", "max_expense_quantity",
+                     "max_webhook_bytes"):
+            if not getattr(self, name) > 0:
+                faults.append(SettingsFault(name, "must be > 0"))
         unknown = set(self.ticket_fields) - TICKET_FIELDS
         if unknown:
             faults.append(SettingsFault("ticket_fields", f"unknown {sorted(unknown)}; "
