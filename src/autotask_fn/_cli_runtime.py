@@ -152,16 +152,23 @@ class Runtime:
             http_client=self._http(),
         )
 
-    def settings(self) -> Any:
-        """The connector settings from the ``[settings]`` table, validated against Autotask."""
+    def connector_settings(self) -> Any:
+        """The connector settings from the ``[settings]`` table (not yet validated)."""
         from autotask_fn.sync import ConnectorSettings
 
         raw: Mapping[str, Any] = self.config.settings
         try:
-            settings = ConnectorSettings.from_mapping(raw)
+            return ConnectorSettings.from_mapping(raw)
         except (TypeError, ValueError, KeyError) as exc:
             raise ConfigurationError(f"[settings]: {exc}") from None
-        return settings.validate(self.autotask)
+
+    def settings(self) -> Any:
+        """The connector settings from the ``[settings]`` table, validated against Autotask.
+
+        A refused login raises :class:`~autotask_fn.autotask.AutotaskAuthError` (one error
+        naming the credential to check), never a list of settings that "do not fit".
+        """
+        return self.connector_settings().validate(self.autotask)
 
     def service(self) -> Any:
         """A :class:`~autotask_fn.sync.SyncService` over the configured clients and store."""
@@ -185,7 +192,13 @@ class Runtime:
         # scopes every link), so it is looked up here: a failure stops the check as an
         # unknown zone does (exit 1 with the zone hint), not the first import.
         _ = self.autotask.tenant_id
-        report = self.autotask.check_connection()
+        try:
+            settings, unreadable = self.connector_settings(), None
+        except ConfigurationError as exc:
+            settings, unreadable = None, exc
+        # Ask only for the access the configured features need (None: the defaults).
+        report = self.autotask.check_connection(
+            settings.required_access() if settings is not None else None)
         for result in report.results:
             status = result.status if isinstance(result, CheckResult) else (
                 "ok" if result.ok else "fail")
@@ -198,12 +211,14 @@ class Runtime:
                 f"configured {configured}, but zone discovery says {zone.ci}",
                 "Links are kept under the configured id: set tenant_id to the 'tenant ci' "
                 "that 'autotask-fn zone USERNAME' prints, unless this is deliberate."))
-        if not report.ok:
+        if unreadable is not None:
+            lines.append(CheckLine("connector settings", "fail", str(unreadable)))
+        elif not report.ok:
             lines.append(CheckLine("connector settings", "skip",
                                    "not checked (the Autotask connection failed)"))
         else:
             try:
-                self.settings()
+                settings.validate(self.autotask)
                 lines.append(CheckLine("connector settings", "ok",
                                        "every label and id resolves in the tenant"))
             except ConfigurationError as exc:

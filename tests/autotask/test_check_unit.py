@@ -61,15 +61,18 @@ def test_a_nearly_spent_budget_is_reported(make_client) -> None:
     assert [r.name for r in report.failures] == ["hourly budget"]
 
 
-@pytest.mark.parametrize(("errors", "failed"), [
-    (["Unauthorized"], "credentials"),
-    (["IntegrationCode is invalid."], "integration code"),
+@pytest.mark.parametrize(("status", "errors", "names"), [
+    (401, ["Unauthorized"], "secret"),
+    (500, ["IntegrationCode is invalid."], "integration code"),
+    (500, ["The UserName is not valid."], "username"),
+    (500, ["Some wording nobody documented."], "username, its secret and the integration"),
 ])
-def test_refused_credentials_or_code_are_reported(make_client, errors, failed) -> None:
-    client, mock = make_client(lambda r: reply({"errors": errors}, 401))
+def test_a_refused_login_is_one_failed_line_naming_the_credential(
+        make_client, status, errors, names) -> None:
+    client, mock = make_client(lambda r: reply({"errors": errors}, status))
     report = client.check_connection()
-    assert [r.name for r in report.failures] == [failed]
-    assert report.failures[0].fix
+    assert [r.name for r in report.failures] == ["credentials"]
+    assert names in (report.failures[0].fix or "")
     assert len(mock.requests) == 1  # nothing else can be checked, nothing retried
 
 

@@ -129,6 +129,36 @@ def test_check_reports_what_to_fix(served: Served) -> None:
     assert "No Such Type" in out
 
 
+@pytest.mark.contract("AT-AUTH-BAD-SECRET")
+def test_check_reports_a_refused_login_as_one_failure(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTOTASK_FN_AT_SECRET", "not-the-secret")
+    code, out = run("check")
+    assert code == EXIT_FAILED
+    failed = [line for line in out.splitlines() if line.startswith("[FAIL]")]
+    assert failed == ["[FAIL] credentials: refused: " + failed[0].split("refused: ", 1)[1]]
+    assert "secret" in out.split("fix:", 1)[1]
+    assert "[skip] connector settings" in out
+    assert "do not fit" not in out
+    assert "not-the-secret" not in out
+
+
+@pytest.mark.contract("AT-AUTH-BAD-CODE")
+def test_every_command_reports_a_refused_login_as_one_auth_error(
+    served: Served, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTOTASK_FN_INTEGRATION_CODE", "NOT-THE-CODE")
+    ticket_id = served.ticket()
+    code, _ = run("import-ticket", str(ticket_id))
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert err.startswith("autotask-fn: AutotaskAuthError: ")
+    assert "integration code" in err
+    assert "do not fit" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def _writes(served: Served) -> int:
     at = served.at_fake
     return (sum(at.count_requests(m) for m in ("POST", "PATCH", "PUT", "DELETE"))

@@ -32,6 +32,7 @@ def _concurrently(fake: FakeAutotask, paths: list[str]) -> list[httpx.Response]:
     return [r for r in results if r is not None]
 
 
+@pytest.mark.contract("AT-THREAD-LIMIT")
 def test_more_than_three_requests_in_flight_on_one_endpoint_are_refused() -> None:
     fake = FakeAutotask(latency=0.4)
     responses = _concurrently(fake, ["Tickets/query"] * 5)

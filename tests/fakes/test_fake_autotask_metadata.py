@@ -17,6 +17,7 @@ def client() -> httpx.Client:
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITIES))
+@pytest.mark.contract("AT-ENTITY-ACCESS")
 def test_entity_information_matches_the_routes(client: httpx.Client, entity: str) -> None:
     info = client.get(f"{entity}/entityInformation").json()["info"]
     spec = ENTITIES[entity]
@@ -30,6 +31,7 @@ def test_entity_information_matches_the_routes(client: httpx.Client, entity: str
     assert [f["name"] for f in fields] == [f.name for f in spec.fields]
 
 
+@pytest.mark.contract("AT-FIELD-METADATA")
 def test_field_shape_and_string_picklist_values(client: httpx.Client) -> None:
     fields = {f["name"]: f for f in
               client.get("Tickets/entityInformation/fields").json()["fields"]}
@@ -59,6 +61,7 @@ def test_note_publish_picklist(client: httpx.Client) -> None:
     assert fields["noteType"]["isPickList"] is True
 
 
+@pytest.mark.contract("AT-UDF-METADATA")
 def test_ticket_udfs(client: httpx.Client) -> None:
     udfs = {u["name"]: u for u in
             client.get("Tickets/entityInformation/userDefinedFields").json()["fields"]}

@@ -2,7 +2,9 @@
 
 It checks, in order: the zone lookup, the credentials and integration code (one cheap read),
 the hourly request budget, and for each entity the connector uses whether the entity allows
-the needed actions and the API user's security level grants them (``entityInformation``).
+the needed actions and the API user's security level grants them (``entityInformation``, read
+fresh: access granted a minute ago is seen). Ask only for what the configuration needs:
+``ConnectorSettings.required_access()`` lists it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from typing import TYPE_CHECKING
 import attrs
 
 from autotask_fn.autotask.errors import (
-    INTEGRATION_CODE_TEXT,
+    CREDENTIAL_HINTS,
     AutotaskAuthError,
     AutotaskError,
     AutotaskNotFoundError,
     AutotaskPermissionError,
+    AutotaskValidationError,
 )
 
 if TYPE_CHECKING:
@@ -25,35 +28,27 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_ENTITIES", "CheckResult", "ConnectionReport", "run_check"]
 
-#: The entities the connector touches and the actions it needs on each.
+#: What the connector needs with its default settings (``ConnectorSettings()``): expenses go
+#: to expense reports, files sync, no outbound create. ``ConnectorSettings.required_access()``
+#: gives the list for other settings.
 DEFAULT_ENTITIES: Mapping[str, tuple[str, ...]] = {
-    "Tickets": ("query", "create", "update"),
+    "Tickets": ("query", "update"),
     "TimeEntries": ("query", "create", "update", "delete"),
-    "TicketNotes": ("query", "create"),
-    "TicketCharges": ("query", "create"),
+    "TicketNotes": ("query", "create", "update"),
+    "Resources": ("query",),
     "ExpenseReports": ("query", "create"),
-    "ExpenseItems": ("query", "create"),
-    "TicketAttachments": ("query", "create"),
+    "ExpenseItems": ("query", "create", "update"),
+    "TicketAttachments": ("query", "create", "delete"),
     "Companies": ("query",),
     "CompanyLocations": ("query",),
     "Contacts": ("query",),
-    "Resources": ("query",),
-    "Roles": ("query",),
-    "BillingCodes": ("query",),
 }
 
 #: Above this share of the hourly budget the check warns.
 BUDGET_WARNING = 0.8
 
-FIX_CREDENTIALS = (
-    "Check the API username and secret (Admin > Resources (Users) > the API user > "
-    "Security); the user must have the API User license type."
-)
-FIX_CODE = (
-    "Check the integration code (Admin > Extensions & Integrations > Other Extensions & "
-    "Tools > Integration Center, or Autotask Support), or leave it empty to use the "
-    "distributor's default (AUTOTASK_FN_INTEGRATION_CODE)."
-)
+FIX_CREDENTIALS = CREDENTIAL_HINTS[None]
+FIX_CODE = CREDENTIAL_HINTS["integration_code"]
 
 
 @attrs.frozen
@@ -89,8 +84,8 @@ class ConnectionReport:
 
     @property
     def failures(self) -> list[CheckResult]:
-        """The checks that failed."""
-        return [r for r in self.results if not r.ok]
+        """The checks that failed (not those skipped because an earlier one failed)."""
+        return [r for r in self.results if not r.ok and not r.skipped]
 
     def __str__(self) -> str:
         lines = [f"[{r.status if r.ok else 'FAIL'}] {r.name}: {r.detail}"
@@ -99,12 +94,16 @@ class ConnectionReport:
 
 
 def run_check(
-    client: AutotaskClient, entities: Mapping[str, Sequence[str]]
+    client: AutotaskClient, entities: Mapping[str, Sequence[str]], *, fresh: bool = True
 ) -> ConnectionReport:
-    """Run the checks (see the module docstring).
+    """Run the checks (see the module docstring); ``fresh`` forgets cached metadata first.
 
     Raises :class:`~autotask_fn.autotask.errors.AutotaskZoneError` when the zone cannot be
-    found (nothing else can be checked); every later problem is a failed :class:`CheckResult`.
+    found (nothing else can be checked; an unknown username raises its subclass
+    :class:`~autotask_fn.autotask.errors.AutotaskUnknownUserError`, also an
+    :class:`~autotask_fn.autotask.errors.AutotaskAuthError`); every later problem is a failed
+    :class:`CheckResult`. A refused login is one failed ``credentials`` line naming the
+    credential to check, and nothing else is checked.
     """
     results: list[CheckResult] = []
     zone = client.zone if client._explicit_base is None else client._zone
@@ -117,17 +116,21 @@ def run_check(
     results.append(CheckResult("zone", True, where))
     try:
         info = client.threshold()
-    except AutotaskAuthError as exc:
-        code_problem = bool(INTEGRATION_CODE_TEXT.search(" ".join(exc.errors)))
+    except (AutotaskAuthError, AutotaskValidationError) as exc:
+        # A GET of ThresholdInformation has no data to refuse: a 500 with a text we do not
+        # recognise is a refused login too (Autotask answers those with 500, not 401).
+        credential = exc.credential if isinstance(exc, AutotaskAuthError) else None
+        # One failed line naming the refused credential; the other is skipped, never "ok".
+        code = credential == "integration_code"
         results.append(CheckResult(
-            "credentials", code_problem,
-            "accepted" if code_problem else f"refused: {exc.message}",
-            None if code_problem else FIX_CREDENTIALS,
+            "credentials", False,
+            "not checked (integration code refused)" if code else f"refused: {exc.message}",
+            None if code else CREDENTIAL_HINTS.get(credential, FIX_CREDENTIALS), skipped=code,
         ))
         results.append(CheckResult(
-            "integration code", not code_problem,
-            f"refused: {exc.message}" if code_problem else "not checked (credentials refused)",
-            FIX_CODE if code_problem else None, skipped=not code_problem,
+            "integration code", False,
+            f"refused: {exc.message}" if code else "not checked (credentials refused)",
+            FIX_CODE if code else None, skipped=not code,
         ))
         return ConnectionReport(tuple(results))
     except AutotaskNotFoundError as exc:  # the threshold route always exists: the URL is wrong
@@ -153,6 +156,8 @@ def run_check(
         "Another integration uses most of the tenant's hourly budget: see Admin > Extensions "
         "& Integrations > API Activity by Hour.",
     ))
+    if fresh:
+        client.forget_metadata()
     for entity, actions in entities.items():
         results.append(_check_entity(client, entity, actions))
     return ConnectionReport(tuple(results))

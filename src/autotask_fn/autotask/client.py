@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import time
@@ -36,6 +37,7 @@ from autotask_fn.autotask.query import (
     split_for_sending,
     to_wire,
 )
+from autotask_fn.autotask.routes import ROUTES as KNOWN_ROUTES
 from autotask_fn.autotask.routes import require, route_for
 from autotask_fn.autotask.stats import RequestStats
 from autotask_fn.autotask.upload import StreamedBase64
@@ -50,12 +52,16 @@ __all__ = ["INTEGRATION_CODE_ENV", "METADATA_CACHE_TTL", "PAGE_SIZE", "AutotaskC
 
 #: Environment variable holding the distributor's default integration code.
 INTEGRATION_CODE_ENV = "AUTOTASK_FN_INTEGRATION_CODE"
-#: How long field/UDF/entity metadata is cached (seconds), per client base URL.
+#: How long field/UDF/entity metadata is cached (seconds), per tenant and API user.
 METADATA_CACHE_TTL = 3600.0
 #: Autotask's maximum page size.
 PAGE_SIZE = 500
 
-_METADATA_CACHE: TTLCache[tuple[str, str, str], Any] = TTLCache(METADATA_CACHE_TTL)
+#: Keys: (tenant key, entity, kind); the tenant key is (base URL, zone ``ci``, username,
+#: a keyed digest of the credentials): tenants sharing a zone never share metadata.
+_METADATA_CACHE: TTLCache[tuple[tuple[str, ...], str, str], Any] = TTLCache(METADATA_CACHE_TTL)
+#: Per-process key of the credential digest (the digest never leaves the process).
+_CACHE_SALT = os.urandom(16)
 
 M = TypeVar("M", bound="Model")
 
@@ -68,7 +74,10 @@ _MISSING_CODE = (
 
 
 def clear_metadata_cache() -> None:
-    """Forget all cached entity metadata (fields, UDFs, entity information)."""
+    """Forget all cached entity metadata (fields, UDFs, entity information) of every tenant.
+
+    :meth:`AutotaskClient.forget_metadata` forgets one tenant's only.
+    """
     _METADATA_CACHE.clear()
 
 
@@ -258,9 +267,19 @@ class AutotaskClient:
 
     # -- CRUD ---------------------------------------------------------------------------
     def get(self, entity: str, id: int) -> dict[str, Any] | None:
-        """The record ``id`` of ``entity``, or None when Autotask answers ``{"item": null}``."""
+        """The record ``id`` of ``entity``, or None when it does not exist.
+
+        Autotask answers an unknown id with 200 ``{"item": null}``; some clients report a 404
+        instead. Both mean "not found" for an entity this client knows (a 404 for an entity
+        name it does not know still raises: the route itself may be wrong).
+        """
         route = route_for(entity)
-        body = self._send("GET", f"{route.entity}/{int(id)}", entity=route.entity)
+        try:
+            body = self._send("GET", f"{route.entity}/{int(id)}", entity=route.entity)
+        except AutotaskNotFoundError:
+            if route.entity.lower() not in KNOWN_ROUTES:
+                raise
+            return None
         item = _get(body, "item") if isinstance(body, dict) else None
         return dict(item) if isinstance(item, dict) else None
 
@@ -449,9 +468,25 @@ class AutotaskClient:
         return total
 
     # -- metadata -------------------------------------------------------------------------
+    def _tenant_key(self) -> tuple[str, ...]:
+        """Whose metadata this is: base URL, zone ``ci``, username and a credential digest.
+
+        Picklists, UDFs and the API user's access flags belong to one tenant and one user:
+        two tenants on one zone (one base URL) must not share them.
+        """
+        ci = "" if self._explicit_base else str(self.zone.ci)
+        digest = hashlib.blake2b(f"{self._secret}\0{self._code}".encode(), key=_CACHE_SALT,
+                                 digest_size=16).hexdigest()
+        return (self.base_url.lower(), ci, self.username.casefold(), digest)
+
     def _metadata(self, entity: str, kind: str, load: Callable[[], Any]) -> Any:
-        key = (self.base_url.lower(), entity.lower(), kind)
+        key = (self._tenant_key(), entity.lower(), kind)
         return _METADATA_CACHE.get_or_load(key, load)
+
+    def forget_metadata(self) -> None:
+        """Forget this tenant's cached metadata: the next reads ask Autotask again."""
+        tenant = self._tenant_key()
+        _METADATA_CACHE.discard(lambda key: key[0] == tenant)
 
     def entity_information(self, entity: str) -> EntityInfo:
         """What ``entity`` supports and what this API user may do with it (cached)."""
@@ -524,12 +559,18 @@ class AutotaskClient:
         return info
 
     def check_connection(
-        self, entities: Mapping[str, Sequence[str]] | None = None
+        self, entities: Mapping[str, Sequence[str]] | None = None, *, fresh: bool = True
     ) -> ConnectionReport:
-        """Check zone, credentials, integration code, access and budget without writing."""
+        """Check zone, credentials, integration code, access and budget without writing.
+
+        ``entities`` maps each entity to the actions needed on it (default
+        :data:`~autotask_fn.autotask.check.DEFAULT_ENTITIES`; a connector passes
+        ``ConnectorSettings.required_access()``). With ``fresh`` (default) this tenant's
+        cached metadata is forgotten first, so access granted a minute ago is seen.
+        """
         from autotask_fn.autotask.check import DEFAULT_ENTITIES, run_check
 
-        return run_check(self, DEFAULT_ENTITIES if entities is None else entities)
+        return run_check(self, DEFAULT_ENTITIES if entities is None else entities, fresh=fresh)
 
     # -- typed models ---------------------------------------------------------------------
     def get_model(self, model: type[M], id: int) -> M | None:

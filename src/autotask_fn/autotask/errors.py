@@ -32,6 +32,7 @@ __all__ = [
     "AutotaskThreadLimitError",
     "AutotaskThresholdError",
     "AutotaskTransportError",
+    "AutotaskUnknownUserError",
     "AutotaskUnsupportedOperation",
     "AutotaskUploadSizeError",
     "AutotaskValidationError",
@@ -63,6 +64,10 @@ ATTACHMENT_FILE_SIZE_TEXT = re.compile(
 ATTACHMENT_WINDOW = 300.0
 #: A bad integration code is an authentication problem whatever the status.
 INTEGRATION_CODE_TEXT = re.compile(r"(?i)integration ?code")
+#: An unknown user name arrives as a 500 whose text names the user (wording unconfirmed).
+USERNAME_TEXT = re.compile(r"(?i)\buser ?name\b|\bunknown user\b")
+#: Other wordings of a refused login (the 500 texts are undocumented; unconfirmed).
+LOGIN_TEXT = re.compile(r"(?i)authenticat|credential")
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -113,12 +118,67 @@ class AutotaskError(AutotaskFnError):
         )
 
 
+#: What to check for each refused credential (``AutotaskAuthError.credential``).
+CREDENTIAL_HINTS: dict[str | None, str] = {
+    "username": (
+        "Check the API username: Autotask does not know it. Use the exact username of the "
+        "API-only user (Admin > Resources (Users), license type API User), in email format."
+    ),
+    "secret": (
+        "Check the API user's secret (Admin > Resources (Users) > the API user > Security): "
+        "Autotask knows the username but refused its secret."
+    ),
+    "integration_code": (
+        "Check the integration code (Admin > Extensions & Integrations > Other Extensions & "
+        "Tools > Integration Center, or Autotask Support), or leave it empty to use the "
+        "distributor's default (AUTOTASK_FN_INTEGRATION_CODE)."
+    ),
+    None: "Check the API username, its secret and the integration code.",
+}
+
+
 class AutotaskAuthError(AutotaskError):
-    """401, or a rejected integration code: username, secret or integration code is wrong."""
+    """Autotask refused the credentials; ``credential`` says which one to check.
+
+    Autotask answers an unknown ``UserName`` and a wrong ``ApiIntegrationCode`` with HTTP 500
+    and an ``errors`` text, and only a wrong secret of a known user with 401: ``credential``
+    is ``"username"``, ``"integration_code"``, ``"secret"`` or None (not told apart), and
+    ``hint`` says what to check. Takes the arguments of :class:`AutotaskError` plus the
+    keyword ``credential``.
+    """
+
+    def __init__(self, *args: Any, credential: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential = credential
+        self.hint: str = CREDENTIAL_HINTS.get(credential, CREDENTIAL_HINTS[None])
+
+
+_PERMISSION_VERBS = {"POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
 
 
 class AutotaskPermissionError(AutotaskError):
-    """403: the API user's security level does not allow this."""
+    """403: the API user's security level does not allow this.
+
+    ``permission`` names what is missing (``"create TimeEntries"``) and ``fix`` where to grant
+    it; retrying does not help until an administrator changes the security level.
+    """
+
+    @property
+    def permission(self) -> str:
+        """The refused action and entity, e.g. ``"update TicketCharges"``."""
+        url = (self.url or "").split("?", 1)[0].rstrip("/").lower()
+        is_query = url.endswith(("/query", "/query/count"))
+        action = "query" if is_query else _PERMISSION_VERBS.get(self.method or "", "query")
+        return f"{action} {self.entity or 'this entity'}"
+
+    @property
+    def fix(self) -> str:
+        """Where to grant the missing permission."""
+        return (f"In Admin > Security Levels, allow the API user's security level to "
+                f"{self.permission}.")
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} Missing permission: {self.permission}. Fix: {self.fix}"
 
 
 class AutotaskNotFoundError(AutotaskError):
@@ -186,6 +246,17 @@ class AutotaskZoneError(AutotaskError):
         return f"{super().__str__()} Hint: {self.hint}"
 
 
+class AutotaskUnknownUserError(AutotaskZoneError, AutotaskAuthError):
+    """Zone discovery does not know the API username: a zone error and a refused login.
+
+    ``credential`` is ``"username"``; ``hint`` says what to check.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("hint", CREDENTIAL_HINTS["username"])
+        super().__init__(*args, credential="username", **kwargs)
+
+
 class AutotaskUnsupportedOperation(AutotaskError):
     """The operation does not exist for this entity in Autotask (raised before any request)."""
 
@@ -225,6 +296,17 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
+def _refused_credential(status: int, text: str) -> str | None:
+    """Which credential a refused login points at (see :class:`AutotaskAuthError`)."""
+    if INTEGRATION_CODE_TEXT.search(text):
+        return "integration_code"
+    if status == 401:
+        return "secret"  # Autotask answers 401 only for a known user with a wrong secret
+    if USERNAME_TEXT.search(text):
+        return "username"
+    return None
+
+
 def classify_response(
     status: int,
     errors: Sequence[str] | None,
@@ -256,9 +338,17 @@ def classify_response(
         message = f"Autotask hourly request threshold exceeded: {summary}"
     elif status == 429:
         cls, message = AutotaskRateLimitError, f"Autotask request threshold exceeded: {summary}"
-    elif status == 401 or (INTEGRATION_CODE_TEXT.search(joined) and status in (400, 403, 500)):
-        cls = AutotaskAuthError
-        message = f"Autotask rejected the credentials or integration code: {summary}"
+    elif status == 401 or (
+        INTEGRATION_CODE_TEXT.search(joined) and status in (400, 403, 500)
+    ) or (status in (400, 500) and (USERNAME_TEXT.search(joined) or LOGIN_TEXT.search(joined))):
+        credential = _refused_credential(status, joined)
+        what = {"username": "the API username", "secret": "the secret",
+                "integration_code": "the integration code"}.get(credential or "", "")
+        return AutotaskAuthError(
+            f"Autotask rejected the credentials ({what or 'username, secret or integration code'}"
+            f"): {summary} {CREDENTIAL_HINTS[credential]}", status, texts, entity, method, url,
+            credential=credential, secrets=secrets,
+        )
     elif status == 403:
         cls, message = AutotaskPermissionError, f"Autotask permission denied: {summary}"
     elif status == 404:

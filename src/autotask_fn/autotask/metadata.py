@@ -63,6 +63,12 @@ class TTLCache(Generic[K, V]):
             self.set(key, value)
         return value
 
+    def discard(self, which: Callable[[K], bool]) -> None:
+        """Forget the entries whose key ``which`` accepts."""
+        with self._lock:
+            for key in [k for k in self._data if which(k)]:
+                del self._data[key]
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:

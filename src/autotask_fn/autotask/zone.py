@@ -17,7 +17,11 @@ import attrs
 import httpx
 
 from autotask_fn.autotask._http import Requester, error_texts
-from autotask_fn.autotask.errors import AutotaskTransportError, AutotaskZoneError
+from autotask_fn.autotask.errors import (
+    AutotaskTransportError,
+    AutotaskUnknownUserError,
+    AutotaskZoneError,
+)
 from autotask_fn.autotask.limits import NoLimiter
 from autotask_fn.autotask.metadata import TTLCache, _get
 from autotask_fn.autotask.stats import RequestStats
@@ -147,8 +151,9 @@ def discover_zone(
         raise _zone_error("Autotask refused the zone lookup", HINT_UNAUTHORIZED,
                           status=status, errors=texts, **common)
     if status == 404 or (status >= 500 and texts) or (status == 200 and not response.content):
-        raise _zone_error("Autotask could not determine the zone of this username",
-                          HINT_UNKNOWN_USER, status=status, errors=texts, **common)
+        raise AutotaskUnknownUserError("Autotask could not determine the zone of this username",
+                                       hint=HINT_UNKNOWN_USER, status=status, errors=texts,
+                                       **common)
     if not response.is_success:
         raise _zone_error(f"Autotask zone lookup answered HTTP {status}", HINT_BAD_ANSWER,
                           status=status, errors=texts, **common)

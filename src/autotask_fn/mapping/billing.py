@@ -120,7 +120,7 @@ class BillingMapper:
         }
         if payment_type is not None:
             fields["paymentType"] = payment_type
-        if company_id:
+        if company_id is not None:  # 0 is a real company (the tenant's own)
             fields["companyID"] = company_id
         return MappedRecord(str(expense.id), fields)
 

@@ -286,14 +286,14 @@ class ExpenseItemReconciler(RecordReconciler):
 
     def company_id(self, ctx: WorkOrderContext) -> int | None:
         """The ticket's company, which items are billed to (read once, kept in the link)."""
-        cached = ctx.data.get("ticket_company_id")
-        if cached is None:
+        if "ticket_company_id" not in ctx.data:
             ticket = ctx.ticket()
             if ticket is None:
                 ctx.ensure_ticket()
-            cached = int((ticket or {}).get("companyID") or 0)
-            ctx.data["ticket_company_id"] = cached
-        return int(cached) or None
+            company = (ticket or {}).get("companyID")
+            ctx.data["ticket_company_id"] = None if company is None else int(company)
+        cached = ctx.data["ticket_company_id"]
+        return None if cached is None else int(cached)  # 0 is the tenant's root company
 
     def create(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str) -> None:
         """Create the item; a report that was submitted meanwhile turns the link diverged."""

@@ -711,7 +711,7 @@ class TicketImporter:
         for entity, field in (("Companies", "companyID"), ("CompanyLocations", "companyLocationID"),
                               ("Contacts", "contactID")):
             raw = owner.get(field)
-            if not raw:
+            if raw is None or raw == "":  # 0 is a real id (the tenant's root company)
                 found.append(None)
                 continue
             if isinstance(raw, float) and raw.is_integer():

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from autotask_fn._redact import redact_headers
-from autotask_fn.autotask.errors import AutotaskRateLimitError
+from autotask_fn.autotask.errors import AutotaskPermissionError, AutotaskRateLimitError
 from autotask_fn.errors import AutotaskFnError
 from autotask_fn.fieldnation.errors import FieldNationNotFoundError, FieldNationRateLimitError
 from autotask_fn.fieldnation.webhooks import (
@@ -322,7 +322,10 @@ class SyncService:
               errors: list[str]) -> None:
         text = f"{type(exc).__name__}: {exc}"[:1000]
         errors.append(f"entry {entry.id}: {text}")
-        permanent = isinstance(exc, SyncInputError | WebhookPayloadError)
+        # A 403 stays until an administrator changes the API user's security level: the
+        # entry is dead-lettered at once with the missing permission and its fix (replay it
+        # once granted), not retried with backoff.
+        permanent = isinstance(exc, SyncInputError | WebhookPayloadError | AutotaskPermissionError)
         busy = isinstance(exc, BusyError)  # not a failure: never dead-lettered
         deferred = bool(getattr(exc, "deferred", False))  # waits for a byte budget: likewise
         # Autotask's hourly threshold (and a 429 from either side) can hold for up to an hour:

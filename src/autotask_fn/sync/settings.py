@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from autotask_fn.autotask.errors import AutotaskAuthError, AutotaskZoneError
 from autotask_fn.sync.errors import SettingsError, SettingsFault
 from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.sync.outbound_settings import (
@@ -47,6 +48,13 @@ DEFAULT_STATUS_MAP: Mapping[str, str] = {
 
 #: Ticket facts the outbound sync can write (``ConnectorSettings.ticket_fields``).
 TICKET_FIELDS = frozenset({"title", "description", "status", "schedule", "custom_fields"})
+
+#: Errors that stop validation at once: nothing can be read, so listing "every setting that
+#: does not fit" would only repeat one refused login (or unknown zone) many times.
+_FATAL = (AutotaskAuthError, AutotaskZoneError)
+
+#: The order actions are listed in by :meth:`ConnectorSettings.required_access`.
+_ACTION_ORDER = ("query", "create", "update", "delete")
 
 #: Metadata lengths the sync needs, resolved at validation: ``"Entity.field"``.
 _LENGTH_FIELDS: Mapping[str, Sequence[str]] = {
@@ -288,12 +296,70 @@ class ConnectorSettings:
         faults.extend(cross_faults(self))
         return faults
 
+    def required_access(self) -> dict[str, tuple[str, ...]]:
+        """What the API user's security level must grant for these settings:
+        ``{entity: (actions...)}`` (actions among query, create, update, delete).
+
+        Only enabled features count: the configured expense destination (expense reports
+        *or* ticket charges), attachments when files, receipts or signatures sync, outbound
+        create and the inbound imports as configured. Pass it to
+        ``AutotaskClient.check_connection``.
+        """
+        need: dict[str, set[str]] = {}
+
+        def add(entity: str, *actions: str) -> None:
+            need.setdefault(entity, set()).update(actions)
+
+        add("Tickets", "query", "update")  # ticket fields, markers
+        add("TimeEntries", "query", "create", "update", "delete")
+        add("TicketNotes", "query", "create", "update")
+        add("Resources", "query")  # resource_map checks, look-ups by e-mail
+        if self.role_id is not None:
+            add("Roles", "query")
+        expenses, files = self.expenses, self.attachments
+        if expenses.enabled and expenses.destination == "ticket_charge":
+            add("TicketCharges", "query", "create", "update", "delete")
+        elif expenses.enabled:
+            add("ExpenseReports", "query", "create", *(("update",) if expenses.submit_reports
+                                                       else ()))
+            add("ExpenseItems", "query", "create", "update")
+        if files.sync_files or files.sync_signatures or (files.sync_receipts
+                                                         and expenses.enabled):
+            add("TicketAttachments", "query", "create", "delete")  # a replaced file: delete
+        create = self.create
+        if create.enabled:
+            add("Tickets", "create")
+            add("Companies", "query", *(("create",) if create.create_companies else ()))
+            add("CompanyLocations", "query", *(("create",) if create.create_companies else ()))
+            if create.service_object == "ServiceCall":
+                add("ServiceCalls", "query", "create")
+                add("ServiceCallTickets", "query", "create")
+            elif create.service_object == "Project":
+                add("Projects", "query")
+        # Imports (SyncService.import_ticket) read the ticket's company, location, contact.
+        add("Companies", "query")
+        add("CompanyLocations", "query")
+        add("Contacts", "query")
+        inbound = self.inbound
+        if inbound.service_object == "ServiceCalls":
+            add("ServiceCalls", "query")
+            add("ServiceCallTickets", "query")
+        elif inbound.service_object == "Projects":
+            add("Projects", "query")
+            add("Tasks", "query")
+        if inbound.import_attachments:
+            add("TicketAttachments", "query")
+        return {entity: tuple(a for a in _ACTION_ORDER if a in actions)
+                for entity, actions in need.items()}
+
     def validate(self, at_client: Any) -> ValidatedSettings:
         """Resolve every label and id against the tenant; raise one :class:`SettingsError`
         listing every fault, or return :class:`ValidatedSettings`.
 
         Reads field metadata (Tickets, TicketNotes, TimeEntries), ticket UDFs when
         ``custom_field_map`` is set, and the configured Resources and Role. Writes nothing.
+        A refused login (:class:`~autotask_fn.autotask.errors.AutotaskAuthError`, naming the
+        credential to check) or an unknown zone is raised as it is, not listed as faults.
         """
         faults = self.check()
         ticket_fields = _fields_by_name(at_client, "Tickets", faults)
@@ -420,6 +486,8 @@ def _fields_by_name(at_client: Any, entity: str, faults: list[SettingsFault]
                     ) -> dict[str, dict[str, Any]]:
     try:
         fields = at_client.fields(entity)
+    except _FATAL:
+        raise
     except Exception as exc:  # reported as a fault; validation lists everything at once
         faults.append(SettingsFault(f"autotask.{entity}", f"cannot read field metadata: {exc}"))
         return {}
@@ -459,6 +527,8 @@ def _resolve_label(fields: Mapping[str, Mapping[str, Any]], name: str, label: st
 def _udf_names(at_client: Any, entity: str, faults: list[SettingsFault]) -> set[str] | None:
     try:
         return {str(_attr(f, "name")) for f in at_client.udfs(entity)}
+    except _FATAL:
+        raise
     except Exception as exc:
         faults.append(SettingsFault(f"autotask.{entity}",
                                     f"cannot read user-defined fields: {exc}"))
@@ -474,6 +544,8 @@ def _active_ids(at_client: Any, entity: str, ids: Iterable[int], faults: list[Se
 
     try:
         rows = list(at_client.query(entity, in_("id", wanted), include_fields=["id", "isActive"]))
+    except _FATAL:
+        raise
     except Exception as exc:
         faults.append(SettingsFault(f"autotask.{entity}", f"cannot read {entity}: {exc}"))
         return None

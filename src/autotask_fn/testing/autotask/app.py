@@ -32,7 +32,7 @@ from autotask_fn.testing.autotask.limits import (
     SlidingWindow,
     ThreadGate,
 )
-from autotask_fn.testing.autotask.picklists import REPORT_OPEN_LABELS, UDFS, value_of
+from autotask_fn.testing.autotask.picklists import REPORT_OPEN_LABELS, UdfDef, value_of
 from autotask_fn.testing.autotask.query import MAX_PAGE, Query, matches, parse_query, project
 from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
@@ -44,7 +44,19 @@ if TYPE_CHECKING:
     from autotask_fn.autotask import AutotaskClient
 
 _SECRET_BODY = re.compile(rb'(?i)("secretkey"\s*:\s*)"(?:[^"\\]|\\.)*"')
-ZONE_FAILED = "Zone information could not be determined"
+ZONE_FAILED = contract_value("AT-ZONE-ANSWER", "Zone information could not be determined",
+                             name="app.ZONE_FAILED")
+#: The refusal texts of a login (HTTP 500 for the first two, 401 for the secret). Only the
+#: integration-code text is reported by a public client (py-autotask matches it); the others
+#: are this fake's wording (unconfirmed).
+UNKNOWN_USER_TEXT = "The UserName is not valid or is not an API user."
+BAD_CODE_TEXT = "IntegrationCode is invalid."
+BAD_SECRET_TEXT = "Authentication failed: the user name or secret is not valid."  # noqa: S105
+#: The refusal of an action the API user's security level does not grant (text unconfirmed).
+PERMISSION_TEXT = "The API user's security level does not allow {action} on {entity}."
+_ACTIONS = {"get": "query", "child_get": "query", "query": "query", "count": "query",
+            "child_list": "query", "create": "create", "put": "update", "patch": "update",
+            "delete": "delete"}
 #: Status of a thread-limit refusal. The reference gives the text and code (Itgenatr005) and
 #: says it can arrive with a non-429 status; the fake answers 429.
 THREAD_LIMIT_STATUS = 429
@@ -76,18 +88,22 @@ class FakeAutotask(FakeService):
         latency: float = 0.0,
         clock: FakeClock | None = None,
         options: TenantOptions | None = None,
+        username: str | None = None,
+        ci: int | None = None,
         **option_overrides: Any,
     ) -> None:
         super().__init__(latency=latency)
         self.clock = clock or FakeClock()
         self.options = options or TenantOptions()
         self.set_tenant_option(**option_overrides)
-        self._tenant = Tenant(self.clock, self.options)
+        if username is not None:
+            self.USERNAME = username  # another API user (and tenant) on the same zone
+        self._tenant = Tenant(self.clock, self.options, self.USERNAME)
         self._gate = ThreadGate()
         self._hourly = SlidingWindow(3600)
         self._webhooks = Dispatcher()
         self._via_api = False  # set while an API request is handled (under the lock)
-        self.ci = self.CI
+        self.ci = self.CI if ci is None else ci
 
     def __repr__(self) -> str:
         return f"FakeAutotask(base_url={self.base_url!r}, ci={self.ci})"
@@ -126,6 +142,31 @@ class FakeAutotask(FakeService):
         """Store a record without business rules (for seeding tests); returns its id."""
         with self._lock:
             return self._tenant.insert(entity, fields)
+
+    def deny(self, entity: str, *actions: str) -> None:
+        """Take ``actions`` (query/create/update/delete) on ``entity`` away from the API user's
+        security level: ``entityInformation`` shows ``"None"`` and the requests answer 403."""
+        with self._lock:
+            name = self._tenant.spec(entity).name
+            self._tenant.denied.update((name, a) for a in actions)
+
+    def grant(self, entity: str, *actions: str) -> None:
+        """Give back actions taken with :meth:`deny`."""
+        with self._lock:
+            name = self._tenant.spec(entity).name
+            self._tenant.denied.difference_update((name, a) for a in actions)
+
+    def add_udf(self, entity: str, name: str, *, label: str | None = None,
+                length: int = 100) -> None:
+        """Define a text user-defined field on ``entity`` in this tenant only."""
+        with self._lock:
+            spec = self._tenant.spec(entity)
+            udf = UdfDef(name, label or name, 1, length=length)
+            self._tenant.extra_udfs[spec.name] = (*self._tenant.extra_udfs.get(spec.name, ()),
+                                                  udf)
+            for record in self._tenant.all(spec.name):
+                record["userDefinedFields"] = [*(record.get("userDefinedFields") or ()),
+                                               {"name": name, "value": None}]
 
     def grant_role(self, resource_id: int, role_id: int) -> None:
         """Let ``resource_id`` work in ``role_id`` (the tenant's resource/role pairs)."""
@@ -255,7 +296,7 @@ class FakeAutotask(FakeService):
             return self._zone(request)
         refusal = self._authentication_error(request)
         if refusal:
-            return _errors(401, refusal)
+            return _errors(*refusal)
         with self._lock:
             now = self.clock.time()
             if self._hourly.total(now) >= self.options.hourly_threshold:
@@ -282,19 +323,35 @@ class FakeAutotask(FakeService):
         return _errors(self.options.hourly_limit_status,
                        text.format(limit=self.options.hourly_threshold))
 
-    def _authentication_error(self, request: FakeRequest) -> str | None:
-        """Why the credentials are refused (never echoing them), or ``None``."""
+    @contract_rule("AT-AUTH-UNKNOWN-USER", "AT-AUTH-BAD-CODE", "AT-AUTH-BAD-SECRET")
+    def _authentication_error(self, request: FakeRequest) -> tuple[int, str] | None:
+        """The status and text refusing the credentials (never echoing them), or ``None``.
 
-        def same(header: str, expected: str) -> bool:
+        An unknown user name and a wrong integration code answer 500, only a wrong secret of
+        a known user answers 401 (the maintainer of @apigrate/autotask-restapi, its issue 19).
+        """
+
+        def same(header: str, expected: str, *, fold: bool = False) -> bool:
             given = request.header(header) or ""
+            if fold:
+                given, expected = given.casefold(), expected.casefold()
             return hmac.compare_digest(given.encode(), expected.encode())
 
+        if not same("username", self.USERNAME, fold=True):
+            return 500, UNKNOWN_USER_TEXT
         if not same("apiintegrationcode", self.INTEGRATION_CODE):
-            # The wording the reference reports for a bad code; the status (401) is a choice.
-            return "IntegrationCode is invalid."
-        if not (same("username", self.USERNAME) & same("secret", self.SECRET)):
-            return "Authentication failed: the user name or secret is not valid."
+            return 500, BAD_CODE_TEXT
+        if not same("secret", self.SECRET):
+            return 401, BAD_SECRET_TEXT
         return None
+
+    @contract_rule("AT-PERMISSION-403")
+    def _permission_error(self, route: Route) -> ApiError | None:
+        """403 when the API user's security level does not grant the route's action."""
+        action = _ACTIONS.get(route.action)
+        if action is None or route.entity is None or self._tenant.allows(route.entity, action):
+            return None
+        return ApiError(403, PERMISSION_TEXT.format(action=action, entity=route.entity))
 
     def _actor(self, request: FakeRequest) -> int:
         raw = request.header("impersonationresourceid")
@@ -305,6 +362,7 @@ class FakeAutotask(FakeService):
             raise validation("ImpersonationResourceId does not reference an active resource.")
         return int(resource["id"])
 
+    @contract_rule("AT-ZONE-ANSWER")
     def _zone(self, request: FakeRequest) -> FakeResponse:
         user = request.param("user") or ""
         if user.casefold() != self.USERNAME.casefold():
@@ -330,20 +388,19 @@ class FakeAutotask(FakeService):
         assert route.entity is not None
         spec = self._tenant.spec(route.entity)
         parent_id = params.get("parentId")
+        refused = self._permission_error(route)
+        if refused is not None:
+            raise refused
         if action in ("get", "child_get"):
-            record = self._tenant.get(spec.name, params["id"])
-            if record is not None and parent_id is not None and spec.parent is not None \
-                    and record.get(spec.parent.field) != parent_id:
-                record = None
-            return json_response({"item": _render(spec, record, full=True) if record else None})
+            return self._get(spec, params["id"], parent_id)
         if action in ("query", "count", "child_list"):
             return self._query(spec, action, request, parent_id)
-        if action == "info":
-            return json_response(metadata.entity_information(spec))
-        if action == "fields":
+        if action in ("info", "child_info"):
+            return json_response(metadata.entity_information(spec, self._tenant))
+        if action in ("fields", "child_fields"):
             return json_response(metadata.field_definitions(spec))
-        if action == "udfs":
-            return json_response(metadata.udf_definitions(spec))
+        if action in ("udfs", "child_udfs"):
+            return json_response(metadata.udf_definitions(spec, self._tenant))
         if action == "delete":
             return json_response({"itemId": self._delete(spec, params["id"], parent_id)})
         body = _json_body(request)
@@ -351,6 +408,17 @@ class FakeAutotask(FakeService):
             return json_response({"itemId": self._create(spec, body, parent_id, actor)})
         return json_response(
             {"itemId": self._update(spec, body, parent_id, actor, replace=action == "put")}
+        )
+
+    @contract_rule("AT-GET-UNKNOWN-ID")
+    def _get(self, spec: EntitySpec, record_id: int, parent_id: int | None) -> FakeResponse:
+        """``GET E/{id}``: an id that does not exist answers 200 ``{"item": null}``."""
+        record = self._tenant.get(spec.name, record_id)
+        if record is not None and parent_id is not None and spec.parent is not None \
+                and record.get(spec.parent.field) != parent_id:
+            record = None
+        return json_response(
+            {"item": _render(spec, record, full=True) if record is not None else None}
         )
 
     # -- queries ---------------------------------------------------------------------
@@ -368,7 +436,7 @@ class FakeAutotask(FakeService):
             body = _loads(search)
         else:
             body = _json_body(request)
-        query = parse_query(spec, UDFS.get(spec.name, ()), body)
+        query = parse_query(spec, self._tenant.udf_defs(spec.name), body)
         rows = [r for r in self._tenant.all(spec.name) if matches(query.filter, r)]
         if action == "count":
             return json_response({"queryCount": len(rows)})
@@ -442,6 +510,7 @@ class FakeAutotask(FakeService):
         self._after_write(spec, None, record, actor)
         return int(record["id"])
 
+    @contract_rule("AT-PUT-PATCH")
     def _update(
         self, spec: EntitySpec, body: Any, parent_id: int | None, actor: int, *, replace: bool
     ) -> int:

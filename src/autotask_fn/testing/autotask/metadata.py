@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autotask_fn.testing.autotask import picklists as pl
 from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
+from autotask_fn.testing.contract import contract_rule
+
+if TYPE_CHECKING:
+    from autotask_fn.testing.autotask.tenant import Tenant
 
 
-def entity_information(spec: EntitySpec) -> dict[str, Any]:
-    """``GET E/entityInformation`` -> ``{"info": {...}}``."""
+@contract_rule("AT-ENTITY-ACCESS")
+def entity_information(spec: EntitySpec, tenant: Tenant | None = None) -> dict[str, Any]:
+    """``GET E/entityInformation`` -> ``{"info": {...}}``.
 
-    def access(allowed: bool) -> str:
-        return "All" if allowed else "None"
+    ``can*`` say what the entity offers; ``userAccessFor*`` what the API user's security level
+    grants in this tenant (``"None"`` for an action the tenant denies).
+    """
+
+    def access(allowed: bool, action: str) -> str:
+        granted = tenant is None or tenant.allows(spec.name, action)
+        return "All" if allowed and granted else "None"
 
     return {
         "info": {
@@ -23,14 +33,15 @@ def entity_information(spec: EntitySpec) -> dict[str, Any]:
             "canUpdate": spec.can_update,
             "hasUserDefinedFields": spec.has_udfs,
             "supportsWebhookCallouts": spec.supports_webhooks,
-            "userAccessForCreate": access(spec.can_create),
-            "userAccessForDelete": access(spec.can_delete),
-            "userAccessForQuery": "All",
-            "userAccessForUpdate": access(spec.can_update),
+            "userAccessForCreate": access(spec.can_create, "create"),
+            "userAccessForDelete": access(spec.can_delete, "delete"),
+            "userAccessForQuery": access(True, "query"),
+            "userAccessForUpdate": access(spec.can_update, "update"),
         }
     }
 
 
+@contract_rule("AT-FIELD-METADATA")
 def field_definitions(spec: EntitySpec) -> dict[str, Any]:
     """``GET E/entityInformation/fields`` -> ``{"fields": [...]}`` (picklist values as strings)."""
     fields = []
@@ -55,10 +66,11 @@ def field_definitions(spec: EntitySpec) -> dict[str, Any]:
     return {"fields": fields}
 
 
-def udf_definitions(spec: EntitySpec) -> dict[str, Any]:
-    """``GET E/entityInformation/userDefinedFields`` -> ``{"fields": [...]}``."""
+@contract_rule("AT-UDF-METADATA")
+def udf_definitions(spec: EntitySpec, tenant: Tenant | None = None) -> dict[str, Any]:
+    """``GET E/entityInformation/userDefinedFields`` -> ``{"fields": [...]}`` (the tenant's)."""
     fields = []
-    for udf in pl.UDFS.get(spec.name, ()):
+    for udf in tenant.udf_defs(spec.name) if tenant is not None else pl.UDFS.get(spec.name, ()):
         fields.append({
             "name": udf.name,
             "label": udf.label,

@@ -78,7 +78,7 @@ def parse_body(tenant: Tenant, spec: EntitySpec, body: Any) -> Write:
                 record_id = value
             continue
         if lower == "userdefinedfields":
-            udfs = _check_udfs(spec, value)
+            udfs = _check_udfs(spec, value, tenant.udf_defs(spec.name))
             continue
         field = spec.field(str(key))
         if field is None:
@@ -106,12 +106,14 @@ def parse_body(tenant: Tenant, spec: EntitySpec, body: Any) -> Write:
     return Write(fields, udfs, record_id)
 
 
-def _check_udfs(spec: EntitySpec, value: Any) -> list[dict[str, Any]]:
+def _check_udfs(
+    spec: EntitySpec, value: Any, defs: tuple[pl.UdfDef, ...]
+) -> list[dict[str, Any]]:
     if not spec.has_udfs:
         raise validation(f"{spec.name} has no user-defined fields.")
     if not isinstance(value, list):
         raise validation("userDefinedFields must be an array of {name, value}.")
-    known = {u.name.lower(): u for u in pl.UDFS.get(spec.name, ())}
+    known = {u.name.lower(): u for u in defs}
     out: list[dict[str, Any]] = []
     for item in value:
         if not isinstance(item, dict):

@@ -13,7 +13,10 @@ from autotask_fn.testing.autotask.limits import SlidingWindow
 from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
 from autotask_fn.testing.autotask.schema import entity as find_entity
 from autotask_fn.testing.autotask.values import format_datetime
-from autotask_fn.testing.contract import contract_value
+from autotask_fn.testing.contract import contract_rule, contract_value
+
+#: The name of the company every tenant has at id 0 (its own organisation).
+ROOT_COMPANY_NAME = "Fake Tenant (root company)"
 
 
 @attrs.define
@@ -76,15 +79,32 @@ class Tenant:
     USERNAME = "api-user@example.com"
     TECH_EMAIL = "tech@example.com"
 
-    def __init__(self, clock: FakeClock, options: TenantOptions) -> None:
+    def __init__(
+        self, clock: FakeClock, options: TenantOptions, username: str | None = None
+    ) -> None:
         self.clock = clock
         self.options = options
+        self.username = username or self.USERNAME
         self.tables: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in ENTITIES}
         self.resource_roles: dict[int, set[int]] = {}
+        #: This tenant's own user-defined fields (beyond the seeded ones), by entity.
+        self.extra_udfs: dict[str, tuple[pl.UdfDef, ...]] = {}
+        #: ``(entity, action)`` pairs the API user's security level does not grant.
+        self.denied: set[tuple[str, str]] = set()
         self._next_id = 29_700_000
         self._ticket_numbers: dict[str, int] = {}
         self.attachment_window = SlidingWindow(options.attachment_window_seconds)
         self.seed = self._seed()
+
+    # -- metadata ------------------------------------------------------------------
+    def udf_defs(self, entity: str) -> tuple[pl.UdfDef, ...]:
+        """The UDF definitions of ``entity`` in this tenant (seeded ones, then its own)."""
+        name = self.spec(entity).name
+        return (*pl.UDFS.get(name, ()), *self.extra_udfs.get(name, ()))
+
+    def allows(self, entity: str, action: str) -> bool:
+        """Whether the API user's security level grants ``action`` on ``entity``."""
+        return (self.spec(entity).name, action) not in self.denied
 
     # -- records -------------------------------------------------------------------
     def spec(self, entity: str) -> EntitySpec:
@@ -104,7 +124,7 @@ class Tenant:
         record: dict[str, Any] = {f.name: None for f in spec.fields}
         if spec.has_udfs:
             record["userDefinedFields"] = [
-                {"name": u.name, "value": None} for u in pl.UDFS.get(spec.name, ())
+                {"name": u.name, "value": None} for u in self.udf_defs(spec.name)
             ]
         return record
 
@@ -118,7 +138,7 @@ class Tenant:
                 record["userDefinedFields"] = merge_udfs(record.get("userDefinedFields"), value)
             else:
                 record[field.name if field else key] = value
-        record_id = int(record["id"]) if record.get("id") else self.new_id()
+        record_id = int(record["id"]) if record.get("id") is not None else self.new_id()
         record["id"] = record_id
         self.tables[spec.name][record_id] = record
         return record_id
@@ -148,6 +168,9 @@ class Tenant:
         return f"T{day}.{self._ticket_numbers[day]:04d}"
 
     # -- seeding -------------------------------------------------------------------
+    def _seed_root_company(self, owner: int, now: str) -> None:
+        self.insert("Companies", _root_company(owner, now))
+
     def _seed(self) -> Seed:
         now = self.now()
         role = self.insert("Roles", {"name": "Engineer", "hourlyRate": 120.0,
@@ -156,7 +179,7 @@ class Tenant:
                                           "isActive": True, "isSystemRole": False})
         api = self.insert("Resources", {
             "firstName": "API", "lastName": "User", "userName": "api-user",
-            "email": self.USERNAME, "isActive": True, "licenseType": 7,
+            "email": self.username, "isActive": True, "licenseType": 7,
             "resourceType": "Employee", "userType": 17, "defaultServiceDeskRoleID": role,
         })
         tech = self.insert("Resources", {
@@ -175,6 +198,7 @@ class Tenant:
             "resourceType": "Employee", "userType": 1, "defaultServiceDeskRoleID": role,
         })
         self.resource_roles = {api: {role}, tech: {tech_role, role}, ui: {role}, gone: {role}}
+        self._seed_root_company(ui, now)
         company = self.insert("Companies", {
             "companyName": "Contoso Retail", "companyNumber": "C-0001", "companyType": 1,
             "ownerResourceID": ui, "phone": "+1 555 0100", "address1": "1 Main Street",
@@ -224,6 +248,17 @@ class Tenant:
             material_billing_code_id=material_code,
             project_id=project, task_id=task,
         )
+
+
+@contract_rule("AT-COMPANY-ZERO")
+def _root_company(owner: int, now: str) -> dict[str, Any]:
+    """The tenant's own company: every Autotask tenant has it at id 0."""
+    return {
+        "id": 0, "companyName": ROOT_COMPANY_NAME, "companyNumber": "0", "companyType": 1,
+        "ownerResourceID": owner, "phone": "+1 555 0199", "address1": "100 Head Office Way",
+        "city": "Springfield", "state": "IL", "postalCode": "62701", "countryID": 237,
+        "isActive": True, "createDate": now,
+    }
 
 
 def merge_udfs(current: Any, given: Any) -> list[dict[str, Any]]:
