@@ -2,7 +2,9 @@
 
 Templates use the Swagger's spelling (``/V1.0/Tickets/{parentId}/Notes``); matching is
 case-insensitive and ``{id}``/``{parentId}`` match decimal ids. :data:`ROUTES` is a plain tuple
-so tests can enumerate it (the Swagger check does).
+so tests can enumerate it: the Swagger check compares it with the provider Swagger in both
+directions for every entity the fake serves (contract rows AT-ROUTES-SWAGGER,
+AT-ROUTES-CHILD-METADATA, AT-ROUTES-WEBHOOKS).
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ import re
 import attrs
 
 from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
+from autotask_fn.testing.contract import contract_rule, contract_value
 
 PREFIX = "/V1.0"
+#: The webhook family: served as the REST webhook pages describe it (reference section 8);
+#: the Swagger copy lacks these entities. Their child URLs have no metadata routes.
+WEBHOOK_FAMILY = contract_value(
+    "AT-ROUTES-WEBHOOKS",
+    frozenset({"TicketWebhooks", "TicketWebhookFields", "TicketWebhookExcludedResources"}),
+    name="routes.WEBHOOK_FAMILY",
+)
 
 
 @attrs.frozen
@@ -31,6 +41,22 @@ class Route:
         return tuple(self.template.strip("/").split("/"))
 
 
+@contract_rule("AT-ROUTES-CHILD-METADATA")
+def _child_metadata_routes(spec: EntitySpec, base: str) -> list[Route]:
+    """``GET {parent}/{parentId}/{child}/entityInformation[/fields|/userDefinedFields]``.
+
+    The Swagger lists them for every child entity that has entity information (attachments
+    have none); they describe the child entity, whatever the parent id.
+    """
+    if not spec.udf_endpoint or spec.name in WEBHOOK_FAMILY:
+        return []
+    info = f"{base}/entityInformation"
+    return [Route("GET", info, "child_info", spec.name),
+            Route("GET", f"{info}/fields", "child_fields", spec.name),
+            Route("GET", f"{info}/userDefinedFields", "child_udfs", spec.name)]
+
+
+@contract_rule("AT-ROUTES-SWAGGER")
 def _entity_routes(spec: EntitySpec) -> list[Route]:
     name = spec.name
     root = f"{PREFIX}/{name}"
@@ -49,6 +75,7 @@ def _entity_routes(spec: EntitySpec) -> list[Route]:
     if spec.parent is not None:
         base = f"{PREFIX}/{spec.parent.segment}/{{parentId}}/{spec.parent.child}"
         out.append(Route("GET", base, "child_list", name))
+        out += _child_metadata_routes(spec, base)
         if spec.child_get_by_id:
             out.append(Route("GET", f"{base}/{{id}}", "child_get", name))
     if spec.can_create:
