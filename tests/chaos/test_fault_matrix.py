@@ -191,6 +191,8 @@ def test_fault_cell_ends_exact_or_dead_lettered_with_a_typed_reason(name: str) -
             # rate limits are waited out for one threshold window before giving up
             assert entry.attempts >= MAX_ATTEMPTS
             assert world.svc.clock() - entry.received_at >= patience
+        elif issubclass(cell.dead, AutotaskPermissionError):
+            assert entry.attempts == 1  # permanent until granted: dead-lettered at once
         else:
             assert entry.attempts == MAX_ATTEMPTS
         assert (entry.last_error or "").startswith(f"{cell.dead.__name__}: ")
