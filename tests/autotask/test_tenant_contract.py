@@ -141,3 +141,18 @@ def test_a_wrong_secret_is_not_served_another_clients_cached_metadata() -> None:
     client_with(fake).fields("Tickets")  # cached for the right credentials
     with pytest.raises(AutotaskAuthError):
         client_with(fake, secret=WRONG).fields("Tickets")
+
+
+@pytest.mark.contract("AT-FIELD-METADATA")
+def test_a_label_resolves_to_each_tenants_own_picklist_value() -> None:
+    from autotask_fn.sync import ConnectorSettings
+
+    first = FakeAutotask()
+    second = FakeAutotask(username="api-user@second.example", ci=4242)
+    second.set_picklist("Tickets", "status", {1: "New", 5: "Complete", 18: "In Progress"})
+    settings = ConnectorSettings(webhook_secrets=("s",))
+    assert settings.validate(client_with(first)).status_values["assigned"] == 8
+    assert settings.validate(client_with(second)).status_values["assigned"] == 18
+    ticket = second.ui_create_ticket(title="t", companyID=second.seed.company_id, status=18,
+                                     priority=2, queueID=second.seed.queue_id)
+    assert second.record("Tickets", ticket)["status"] == 18  # the tenant's rules agree

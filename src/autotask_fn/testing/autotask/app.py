@@ -32,7 +32,12 @@ from autotask_fn.testing.autotask.limits import (
     SlidingWindow,
     ThreadGate,
 )
-from autotask_fn.testing.autotask.picklists import REPORT_OPEN_LABELS, UdfDef, value_of
+from autotask_fn.testing.autotask.picklists import (
+    REPORT_OPEN_LABELS,
+    PicklistValue,
+    UdfDef,
+    value_of,
+)
 from autotask_fn.testing.autotask.query import MAX_PAGE, Query, matches, parse_query, project
 from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
@@ -167,6 +172,15 @@ class FakeAutotask(FakeService):
             for record in self._tenant.all(spec.name):
                 record["userDefinedFields"] = [*(record.get("userDefinedFields") or ()),
                                                {"name": name, "value": None}]
+
+    def set_picklist(self, entity: str, field: str, values: dict[int, str]) -> None:
+        """Give this tenant its own values for a picklist field (``{value: label}``)."""
+        with self._lock:
+            spec = self._tenant.spec(entity)
+            self._tenant.own_picklists[(spec.name, field)] = tuple(
+                PicklistValue(str(v), label, sort_order=i)
+                for i, (v, label) in enumerate(values.items())
+            )
 
     def grant_role(self, resource_id: int, role_id: int) -> None:
         """Let ``resource_id`` work in ``role_id`` (the tenant's resource/role pairs)."""
@@ -398,7 +412,7 @@ class FakeAutotask(FakeService):
         if action in ("info", "child_info"):
             return json_response(metadata.entity_information(spec, self._tenant))
         if action in ("fields", "child_fields"):
-            return json_response(metadata.field_definitions(spec))
+            return json_response(metadata.field_definitions(spec, self._tenant))
         if action in ("udfs", "child_udfs"):
             return json_response(metadata.udf_definitions(spec, self._tenant))
         if action == "delete":

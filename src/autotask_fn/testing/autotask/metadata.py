@@ -42,11 +42,15 @@ def entity_information(spec: EntitySpec, tenant: Tenant | None = None) -> dict[s
 
 
 @contract_rule("AT-FIELD-METADATA")
-def field_definitions(spec: EntitySpec) -> dict[str, Any]:
-    """``GET E/entityInformation/fields`` -> ``{"fields": [...]}`` (picklist values as strings)."""
+def field_definitions(spec: EntitySpec, tenant: Tenant | None = None) -> dict[str, Any]:
+    """``GET E/entityInformation/fields`` -> ``{"fields": [...]}`` (picklist values as strings,
+    the tenant's own picklists where it has them)."""
     fields = []
     for field in spec.fields:
-        values = pl.PICKLISTS.get((spec.name, field.name)) if field.picklist else None
+        values = None
+        if field.picklist:
+            values = (tenant.picklist(spec.name, field.name) if tenant is not None
+                      else pl.PICKLISTS.get((spec.name, field.name)))
         reference = ENTITIES.get(field.reference) if field.reference else None
         fields.append({
             "name": field.name,

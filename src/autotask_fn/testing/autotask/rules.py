@@ -206,7 +206,7 @@ def validate(ctx: Context, record: dict[str, Any]) -> None:
         if value is None or field.read_only:
             continue
         if field.picklist:
-            message = _check_picklist(ctx.spec, field, record)
+            message = _check_picklist(ctx.spec, field, record, ctx.tenant)
             if message:
                 errors.append(message)
         elif field.reference and ctx.tenant.get(field.reference, int(value)) is None:
@@ -221,8 +221,10 @@ def validate(ctx: Context, record: dict[str, Any]) -> None:
         rule(ctx, record)
 
 
-def _check_picklist(spec: EntitySpec, field: FieldDef, record: dict[str, Any]) -> str | None:
-    values = pl.PICKLISTS.get((spec.name, field.name))
+def _check_picklist(
+    spec: EntitySpec, field: FieldDef, record: dict[str, Any], tenant: Tenant
+) -> str | None:
+    values = tenant.picklist(spec.name, field.name)
     if values is None:
         return None
     wanted = str(record[field.name])

@@ -91,6 +91,8 @@ class Tenant:
         self.extra_udfs: dict[str, tuple[pl.UdfDef, ...]] = {}
         #: ``(entity, action)`` pairs the API user's security level does not grant.
         self.denied: set[tuple[str, str]] = set()
+        #: This tenant's own picklists, replacing the seeded ones: ``(entity, field)`` -> values.
+        self.own_picklists: dict[tuple[str, str], tuple[pl.PicklistValue, ...]] = {}
         self._next_id = 29_700_000
         self._ticket_numbers: dict[str, int] = {}
         self.attachment_window = SlidingWindow(options.attachment_window_seconds)
@@ -101,6 +103,11 @@ class Tenant:
         """The UDF definitions of ``entity`` in this tenant (seeded ones, then its own)."""
         name = self.spec(entity).name
         return (*pl.UDFS.get(name, ()), *self.extra_udfs.get(name, ()))
+
+    def picklist(self, entity: str, field: str) -> tuple[pl.PicklistValue, ...] | None:
+        """The values of a picklist field in this tenant (its own, else the seeded ones)."""
+        key = (self.spec(entity).name, field)
+        return self.own_picklists.get(key, pl.PICKLISTS.get(key))
 
     def allows(self, entity: str, action: str) -> bool:
         """Whether the API user's security level grants ``action`` on ``entity``."""
