@@ -156,3 +156,35 @@ def test_a_label_resolves_to_each_tenants_own_picklist_value() -> None:
     ticket = second.ui_create_ticket(title="t", companyID=second.seed.company_id, status=18,
                                      priority=2, queueID=second.seed.queue_id)
     assert second.record("Tickets", ticket)["status"] == 18  # the tenant's rules agree
+
+
+@pytest.mark.parametrize(("status", "text", "expected"), [
+    (500, "The UserName is not valid.", "username"),
+    (500, "Unknown user.", "username"),
+    (500, "Authentication failed.", None),
+    (400, "IntegrationCode is invalid.", "integration_code"),
+    (401, "User name or password is incorrect.", "secret"),
+])
+def test_refused_login_wordings_name_the_credential(
+    status: int, text: str, expected: str | None,
+) -> None:
+    from autotask_fn.autotask.errors import classify_response
+
+    error = classify_response(status, [text], method="GET", url="https://x.test/", entity="E")
+    assert isinstance(error, AutotaskAuthError)
+    assert error.credential == expected
+
+
+@pytest.mark.parametrize("text", [
+    "The API user's security level does not allow create on TimeEntries.",
+    "You do not have permission: the user name api@x.test may not delete TicketCharges.",
+])
+def test_a_403_is_a_permission_error_whatever_its_wording(text: str) -> None:
+    from autotask_fn.autotask import AutotaskPermissionError
+    from autotask_fn.autotask.errors import classify_response
+
+    error = classify_response(403, [text], method="DELETE",
+                              url="https://x.test/V1.0/Tickets/1/Charges/2", entity="TicketCharges")
+    assert isinstance(error, AutotaskPermissionError)
+    assert error.permission == "delete TicketCharges"
+    assert "Security Levels" in str(error)
