@@ -79,6 +79,18 @@ def test_every_tenant_has_its_own_company_at_id_0() -> None:
     assert [r["id"] for r in client.query("Companies", eq("id", 0))] == [0]
 
 
+@pytest.mark.contract("AT-COMPANY-ZERO")
+def test_children_of_company_0_are_written_through_its_url() -> None:
+    fake = FakeAutotask()
+    client = client_with(fake)
+    location = client.create("CompanyLocations", {"companyID": 0, "name": "HQ", "isActive": True,
+                                                  "isPrimary": False, "isTaxExempt": False})
+    assert fake.requests[-1].path.endswith("/Companies/0/Locations")
+    client.update("CompanyLocations", {"id": location, "name": "Head office"})
+    assert fake.requests[-1].path.endswith("/Companies/0/Locations")  # parent read back as 0
+    assert fake.record("CompanyLocations", location)["name"] == "Head office"
+
+
 # -- 3. unknown ids ---------------------------------------------------------------------------
 @pytest.mark.contract("AT-GET-UNKNOWN-ID")
 def test_an_unknown_id_answers_200_with_a_null_item() -> None:
