@@ -61,17 +61,20 @@ def test_a_nearly_spent_budget_is_reported(make_client) -> None:
     assert [r.name for r in report.failures] == ["hourly budget"]
 
 
-@pytest.mark.parametrize(("status", "errors", "names"), [
-    (401, ["Unauthorized"], "secret"),
-    (500, ["IntegrationCode is invalid."], "integration code"),
-    (500, ["The UserName is not valid."], "username"),
-    (500, ["Some wording nobody documented."], "username, its secret and the integration"),
+@pytest.mark.parametrize(("status", "errors", "line", "names"), [
+    (401, ["Unauthorized"], "credentials", "secret"),
+    (500, ["IntegrationCode is invalid."], "integration code", "integration code"),
+    (500, ["The UserName is not valid."], "credentials", "username"),
+    (500, ["Some wording nobody documented."], "credentials",
+     "username, its secret and the integration"),
 ])
 def test_a_refused_login_is_one_failed_line_naming_the_credential(
-        make_client, status, errors, names) -> None:
+        make_client, status, errors, line, names) -> None:
     client, mock = make_client(lambda r: reply({"errors": errors}, status))
     report = client.check_connection()
-    assert [r.name for r in report.failures] == ["credentials"]
+    assert [r.name for r in report.failures] == [line]  # the other line is skipped
+    assert {r.status for r in report.results if r.name in ("credentials", "integration code")
+            } == {"fail", "skip"}
     assert names in (report.failures[0].fix or "")
     assert len(mock.requests) == 1  # nothing else can be checked, nothing retried
 
