@@ -102,8 +102,9 @@ def run_check(
     found (nothing else can be checked; an unknown username raises its subclass
     :class:`~autotask_fn.autotask.errors.AutotaskUnknownUserError`, also an
     :class:`~autotask_fn.autotask.errors.AutotaskAuthError`); every later problem is a failed
-    :class:`CheckResult`. A refused login is one failed ``credentials`` line naming the
-    credential to check, and nothing else is checked.
+    :class:`CheckResult`. A refused login is one failed line (``credentials``, or
+    ``integration code`` when the code is refused; the other is skipped) whose ``fix`` names
+    the credential to check, and nothing else is checked.
     """
     results: list[CheckResult] = []
     zone = client.zone if client._explicit_base is None else client._zone
