@@ -125,12 +125,12 @@ def test_query_body_adds_id_to_include_fields_and_caps_records(make_client) -> N
         "IncludeFields": ["id", "title"], "MaxRecords": 10})]
 
 
-def test_query_is_lazy_and_follows_next_page_urls(make_client) -> None:
+def test_query_is_lazy_and_posts_the_same_body_to_next_page_urls(make_client) -> None:
     pages = {"p2": page([{"id": 2}], API + "Tickets/query/next?p=3"),
              "p3": page([{"id": 3}])}
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "POST":
+        if "p" not in request.url.params:
             return page([{"id": 1}], API + "Tickets/query/next?p=2")
         return pages["p" + request.url.params["p"]]
 
@@ -140,7 +140,8 @@ def test_query_is_lazy_and_follows_next_page_urls(make_client) -> None:
     assert next(rows) == {"id": 1}
     assert len(mock.requests) == 1
     assert [r["id"] for r in rows] == [2, 3]
-    assert [r.method for r in mock.requests] == ["POST", "GET", "GET"]
+    assert [r.method for r in mock.requests] == ["POST", "POST", "POST"]
+    assert mock.bodies()[1] == mock.bodies()[2] == mock.bodies()[0]
 
 
 def test_a_repeated_next_page_url_is_a_paging_error(make_client) -> None:
@@ -148,11 +149,17 @@ def test_a_repeated_next_page_url_is_a_paging_error(make_client) -> None:
     client, mock = make_client(lambda r: page([{"id": 1}], loop))
     with pytest.raises(AutotaskPagingError, match="twice"):
         list(client.query("Tickets"))
-    assert len(mock.requests) == 2
+    # page 1, page 2 (the same again), then "id gt 1", which makes no progress either
+    assert len(mock.requests) == 3
 
 
 def test_next_page_on_another_host_is_refused_without_sending_credentials(make_client):
-    client, mock = make_client(lambda r: page([{"id": 1}], "https://evil.test/next"))
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/count"):
+            return reply({"queryCount": 1})
+        return page([{"id": 1}], "https://evil.test/next")
+
+    client, mock = make_client(handler)
     with pytest.raises(AutotaskPagingError, match="another host"):
         list(client.query("Tickets"))
     assert all(r.url.host != "evil.test" for r in mock.requests)

@@ -130,7 +130,8 @@ def test_unsupported_verbs_are_405(
     url = path.format(ticket=ticket, company=fake.seed.company_id)
     response = client.request(method, url, json={"id": 1})
     assert response.status_code == 405
-    assert method in errors(response)[0]
+    assert response.json() == {
+        "Message": f"The requested resource does not support http method '{method}'."}
 
 
 def test_every_route_in_the_table_is_served(fake: FakeAutotask, client: httpx.Client) -> None:

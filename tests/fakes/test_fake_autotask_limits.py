@@ -127,7 +127,7 @@ def test_served_on_a_real_socket() -> None:
             base = zone["url"] + "V1.0/"
             body = {"filter": [{"op": "eq", "field": "lastName", "value": "Socket"}]}
             first = http.post(base + "Contacts/query", json=body).json()
-            second = http.get(first["pageDetails"]["nextPageUrl"]).json()
+            second = http.post(first["pageDetails"]["nextPageUrl"], json=body).json()
             assert len(first["items"]) + len(second["items"]) == 501
             ticket = http.post(base + "Tickets", json=ticket_fields(fake)).json()["itemId"]
             assert fake.record("Tickets", ticket) is not None

@@ -147,7 +147,6 @@ def test_include_fields_with_a_udf_name(
         ({"filter": []}, "filter"),
         ({"filter": [{"op": "eq", "field": "creatorType", "value": 1}]}, "not queryable"),
         ({"filter": [{"op": "eq", "field": "nope", "value": 1}]}, "nope"),
-        ({"filter": [{"op": "like", "field": "title", "value": "x"}]}, "like"),
         ({"filter": [{"op": "contains", "field": "priority", "value": "1"}]}, "string"),
         ({"filter": [{"op": "in", "field": "priority", "value": 1}]}, "array"),
         ({"filter": [{"op": "eq", "field": "title"}]}, "value"),
@@ -218,8 +217,8 @@ def test_paging_follows_next_page_urls_to_every_row(n: int) -> None:
         seen += [item["id"] for item in page["items"]]
         if details["nextPageUrl"] is None:
             break
-        assert details["nextPageUrl"].startswith(fake.base_url)
-        page = client.get(details["nextPageUrl"]).json()
+        assert details["nextPageUrl"].startswith(fake.base_url + "V1.0/Contacts/query/next?")
+        page = client.post(details["nextPageUrl"], json=body).json()
     assert len(seen) == len(set(seen))
     assert set(seen) == expected
     assert pages == max(1, -(-n // 500))
@@ -231,9 +230,9 @@ def test_previous_page_url_walks_back() -> None:
     body = {"filter": [{"op": "eq", "field": "lastName", "value": "Bulk"}]}
     first = client.post("Contacts/query", json=body).json()
     assert first["pageDetails"]["prevPageUrl"] is None
-    second = client.get(first["pageDetails"]["nextPageUrl"]).json()
+    second = client.post(first["pageDetails"]["nextPageUrl"], json=body).json()
     assert second["pageDetails"]["count"] == 200
-    back = client.get(second["pageDetails"]["prevPageUrl"]).json()
+    back = client.post(second["pageDetails"]["prevPageUrl"], json=body).json()
     assert back["items"] == first["items"]
 
 
@@ -243,7 +242,7 @@ def test_next_page_url_needs_the_same_auth() -> None:
     body = {"filter": [{"op": "eq", "field": "lastName", "value": "Bulk"}]}
     next_url = client.post("Contacts/query", json=body).json()["pageDetails"]["nextPageUrl"]
     anonymous = httpx.Client(transport=httpx.WSGITransport(app=fake))
-    assert anonymous.get(next_url).status_code in (401, 500)  # refused login
+    assert anonymous.post(next_url, json=body).status_code in (401, 500)  # refused login
 
 
 def test_max_records_caps_the_total() -> None:

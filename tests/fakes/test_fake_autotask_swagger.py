@@ -70,7 +70,9 @@ ROUTE_EXCEPTIONS: dict[str, Callable[[str, str], bool]] = {
     "AT-PAGING-POST": lambda verb, path: verb == "POST" and path.endswith("/query/next"),
 }
 FIELD_EXCEPTIONS: dict[str, set[tuple[str, str]]] = {
-    "AT-ATTACH-TICKETID": {("TicketAttachments", "ticketID")},
+    "AT-ATTACH-TICKETID-QUERY": {("TicketAttachments", "ticketID"),
+                                 ("TicketAttachments", "ticketNoteID"),
+                                 ("TicketAttachments", "timeEntryID")},
 }
 
 

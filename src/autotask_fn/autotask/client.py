@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,7 +17,6 @@ from autotask_fn.autotask._http import Requester, logger
 from autotask_fn.autotask.errors import (
     AutotaskError,
     AutotaskNotFoundError,
-    AutotaskPagingError,
     AutotaskPicklistError,
 )
 from autotask_fn.autotask.limits import Limiter, LocalLimiter
@@ -30,6 +28,7 @@ from autotask_fn.autotask.metadata import (
     TTLCache,
     _get,
 )
+from autotask_fn.autotask.paging import QueryPager
 from autotask_fn.autotask.query import (
     Filter,
     check_udf_limit,
@@ -189,6 +188,8 @@ class AutotaskClient:
         self._zone_lock = threading.Lock()
         self._since_threshold = 0
         self._threshold_lock = threading.Lock()
+        #: False once the tenant refused a paging link: later queries continue with id gt.
+        self._follow_page_links = True
 
     # -- housekeeping -----------------------------------------------------------------
     def __repr__(self) -> str:
@@ -374,12 +375,23 @@ class AutotaskClient:
         filter: Filter | Sequence[Filter] | None = None,
         include_fields: Iterable[str] | None = None,
         max_records: int | None = None,
+        *,
+        method: str = "POST",
     ) -> Iterator[dict[str, Any]]:
         """Records matching ``filter`` (one Filter, a sequence ANDed, or None for all).
 
-        Pages are fetched lazily as the iterator advances, following ``nextPageUrl``. Long
-        ``in`` lists are split into several queries; records are yielded once per id.
+        Pages are fetched lazily as the iterator advances. A POST query (the default) follows
+        ``nextPageUrl`` with a POST of the same body, a ``method="GET"`` query
+        (``query?search=``) with a GET. When a next page cannot be followed, the query is
+        repeated with ``id gt <largest id received>`` (the vendor's alternative to paging
+        links) and the total is checked against ``query/count``; a result that cannot be
+        completed raises :class:`~autotask_fn.autotask.errors.AutotaskPagingError`, never
+        ends short. Long ``in`` lists are split into several queries; records are yielded
+        once per id.
         """
+        method = method.upper()
+        if method not in ("POST", "GET"):
+            raise ValueError("a query is sent with POST or GET")
         route = route_for(entity)
         filters = normalize_filters(filter)
         check_udf_limit(filters, route.entity)
@@ -388,11 +400,13 @@ class AutotaskClient:
             include.insert(0, "id")  # needed for paging and de-duplication
         if max_records is not None and max_records < 1:
             raise ValueError("max_records must be at least 1")
-        return self._iterate(route.entity, split_for_sending(filters), include, max_records)
+        return self._iterate(
+            route.entity, split_for_sending(filters), include, max_records, method
+        )
 
     def _iterate(
         self, entity: str, batches: list[list[Filter]], include: list[str] | None,
-        max_records: int | None,
+        max_records: int | None, method: str,
     ) -> Iterator[dict[str, Any]]:
         seen: set[Any] = set()
         yielded = 0
@@ -402,7 +416,7 @@ class AutotaskClient:
                 body["IncludeFields"] = include
             if max_records is not None and max_records <= PAGE_SIZE:
                 body["MaxRecords"] = max_records
-            for item in self._pages(entity, body):
+            for item in QueryPager(self, entity, body, method):
                 key = _get(item, "id")
                 if key is not None:
                     if key in seen:
@@ -412,40 +426,6 @@ class AutotaskClient:
                 yielded += 1
                 if max_records is not None and yielded >= max_records:
                     return
-
-    def _pages(self, entity: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        page = self._send("POST", f"{entity}/query", entity=entity, json=body, idempotent=True)
-        visited: set[str] = set()
-        base = urlsplit(self.base_url)
-        method = "POST"
-        while True:
-            with _reading(entity, method):
-                if not isinstance(page, dict):
-                    raise TypeError("a query page is not a JSON object")
-                items = _get(page, "items") or []
-                details = _get(page, "pageDetails") or {}
-                if not isinstance(items, list) or not isinstance(details, dict):
-                    raise TypeError("items/pageDetails of the wrong type")
-                records = [dict(i) for i in items]  # TypeError/ValueError for non-objects
-                next_url = _get(details, "nextPageUrl")
-            yield from records
-            if not next_url:
-                return
-            target = urlsplit(str(next_url))
-            if (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
-                # Never send the credentials to a host other than the tenant's zone.
-                raise AutotaskPagingError(
-                    "Autotask's nextPageUrl points to another host", entity=entity,
-                    method="GET", url=f"{target.scheme}://{target.netloc}/",
-                )
-            if next_url in visited:
-                raise AutotaskPagingError(
-                    "Autotask returned the same nextPageUrl twice (paging loop)",
-                    entity=entity, method="GET", url=str(next_url),
-                )
-            visited.add(str(next_url))
-            method = "GET"
-            page = self._send("GET", f"{entity}/query", entity=entity, url=str(next_url))
 
     def count(self, entity: str, filter: Filter | Sequence[Filter] | None = None) -> int:
         """How many records match ``filter`` (``query/count``; long ``in`` lists summed)."""

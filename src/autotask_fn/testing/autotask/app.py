@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import hmac
 import json
 import re
@@ -38,7 +40,14 @@ from autotask_fn.testing.autotask.picklists import (
     UdfDef,
     value_of,
 )
-from autotask_fn.testing.autotask.query import MAX_PAGE, Query, matches, parse_query, project
+from autotask_fn.testing.autotask.query import (
+    MAX_PAGE,
+    Condition,
+    Query,
+    matches,
+    parse_query,
+    project,
+)
 from autotask_fn.testing.autotask.routes import Route, resolve, split_path
 from autotask_fn.testing.autotask.schema import EntitySpec, ticket_field_id
 from autotask_fn.testing.autotask.tenant import Seed, Tenant, TenantOptions
@@ -271,6 +280,31 @@ class FakeAutotask(FakeService):
             self._update(spec, {**fields, "id": ticket_id}, None,
                          person_id or self.seed.ui_resource_id, replace=False)
 
+    def ui_attach_file(
+        self, ticket_id: int, title: str, content: bytes, *, note_id: int | None = None,
+        time_entry_id: int | None = None, file_name: str | None = None,
+    ) -> int:
+        """Attach a file in the UI to a ticket, or to one of its notes or time entries.
+
+        The attachment of a note or time entry has that record as its parent; a TicketAttachments
+        query by ``ticketID`` returns it with the ticket's own (vendor, release 2021.1). Its
+        ``parentType`` value is not documented: the fake leaves it null.
+        """
+        parent = note_id or time_entry_id or ticket_id
+        fields: dict[str, Any] = {
+            "parentID": parent, "parentType": 4 if parent == ticket_id else None,
+            "title": title, "attachmentType": "FILE_ATTACHMENT",
+            "fullPath": file_name or f"{title}.bin", "publish": 1,
+            "data": base64.b64encode(content).decode("ascii"), "fileSize": len(content),
+            "contentType": "application/octet-stream", "attachDate": self._tenant.now(),
+            "attachedByResourceID": self.seed.ui_resource_id, "isTaskAttachment": False,
+        }
+        with self._lock:
+            if self._tenant.spec("TicketAttachments").field("ticketID") is not None:
+                fields.update(ticketID=ticket_id, ticketNoteID=note_id,
+                              timeEntryID=time_entry_id)
+            return self._tenant.insert("TicketAttachments", fields)
+
     # -- WSGI: thread limit around the base class --------------------------------------
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         endpoint = _endpoint(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
@@ -317,8 +351,7 @@ class FakeAutotask(FakeService):
                 return self._hourly_refusal()
             self._hourly.add(now)
             if isinstance(resolved, str):
-                return _errors(405, f"The requested resource does not support http method "
-                                    f"'{request.method}'.")
+                return method_not_allowed(request.method)
             route, params = resolved
             self._via_api = True
             try:
@@ -407,7 +440,7 @@ class FakeAutotask(FakeService):
             raise refused
         if action in ("get", "child_get"):
             return self._get(spec, params["id"], parent_id)
-        if action in ("query", "count", "child_list"):
+        if action in ("query", "query_next", "count", "child_list"):
             return self._query(spec, action, request, parent_id)
         if action in ("info", "child_info"):
             return json_response(metadata.entity_information(spec, self._tenant))
@@ -451,6 +484,8 @@ class FakeAutotask(FakeService):
         else:
             body = _json_body(request)
         query = parse_query(spec, self._tenant.udf_defs(spec.name), body)
+        if action != "child_list":
+            require_object_id(spec, query)
         rows = [r for r in self._tenant.all(spec.name) if matches(query.filter, r)]
         if action == "count":
             return json_response({"queryCount": len(rows)})
@@ -468,6 +503,10 @@ class FakeAutotask(FakeService):
         paging = _loads(request.param("paging") or "{}")
         if not isinstance(paging, dict):
             raise validation("Invalid paging parameter.")
+        posted = request.method == "POST"
+        if posted and request.path.rstrip("/").lower().endswith("/query/next") and (
+                not paging or paging.get("q") != _body_digest(body)):
+            raise validation("Invalid paging parameter: the body is not the query's.")
         after, before = paging.get("afterId"), paging.get("beforeId")
         if isinstance(before, int):
             earlier = [r for r in rows if r["id"] < before]
@@ -477,13 +516,8 @@ class FakeAutotask(FakeService):
             page = start[:size]
         more_after = bool(page) and query.max_records is None and rows[-1]["id"] > page[-1]["id"]
         more_before = bool(page) and query.max_records is None and rows[0]["id"] < page[0]["id"]
-        base = f"{_origin(request)}/ATServicesRest/V1.0/{spec.name}/query?"
-
         def link(key: str, value: int) -> str:
-            return base + urlencode({
-                "search": json.dumps(body, separators=(",", ":")),
-                "paging": json.dumps({key: value}, separators=(",", ":")),
-            })
+            return page_link(_origin(request), spec.name, body, {key: value}, posted=posted)
 
         return {
             "items": [project(_render(spec, r, full=False), query.include_fields) for r in page],
@@ -593,6 +627,57 @@ class FakeAutotask(FakeService):
                 )
 
 
+@contract_rule("AT-PAGING-POST", "AT-PAGING-GET")
+def page_link(
+    origin: str, entity: str, body: Any, position: dict[str, int], *, posted: bool
+) -> str:
+    """A ``nextPageUrl``/``prevPageUrl``.
+
+    A POST query's link is ``…/{Entity}/query/next?paging=…`` and must be POSTed with the same
+    body (live report: autotask-mcp PR 170); the fake's paging token also carries a digest of
+    the body and refuses another (unconfirmed: the stricter reading). A GET query's link is
+    ``…/{Entity}/query?search=…&paging=…``, followed with GET (reference §4; the URL form is
+    unconfirmed).
+    """
+    root = f"{origin}/ATServicesRest/V1.0/{entity}/query"
+    if posted:
+        token = json.dumps({**position, "q": _body_digest(body)}, separators=(",", ":"))
+        return f"{root}/next?" + urlencode({"paging": token})
+    return f"{root}?" + urlencode({
+        "search": json.dumps(body, separators=(",", ":")),
+        "paging": json.dumps(position, separators=(",", ":")),
+    })
+
+
+def _body_digest(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@contract_rule("AT-PAGING-POST")
+def method_not_allowed(method: str) -> FakeResponse:
+    """405 for a verb a route does not serve, in ASP.NET's shape (autotask-mcp PR 170)."""
+    return json_response(
+        {"Message": f"The requested resource does not support http method '{method}'."}, 405
+    )
+
+
+@contract_rule("AT-ATTACH-TICKETID-QUERY")
+def require_object_id(spec: EntitySpec, query: Query) -> None:
+    """A TicketAttachments query must give a ``ticketID`` value, when the entity has one.
+
+    Vendor "Changes to Attachment entities" (2021.1): "a request to the TicketAttachments
+    entity will require a value for the ticketID field". The refusal's wording and where the
+    condition may sit are unconfirmed: the fake takes a top-level ``eq``/``in`` on ticketID.
+    """
+    if spec.name != "TicketAttachments" or spec.field("ticketID") is None:
+        return
+    for node in query.filter.items:
+        if isinstance(node, Condition) and node.field == "ticketID" and node.op in ("eq", "in"):
+            return
+    raise validation("A TicketAttachments query requires a value for ticketID.")
+
+
 def _endpoint(method: str, path: str) -> str | None:
     """The thread-limit key of a request: the entity it addresses (zone discovery is exempt).
 
@@ -635,11 +720,15 @@ def _json_body(request: FakeRequest) -> Any:
     return _loads(request.body.decode("utf-8", "replace"))
 
 
+@contract_rule("AT-ATTACH-QUERY-NO-DATA")
 def _render(spec: EntitySpec, record: dict[str, Any], *, full: bool) -> dict[str, Any]:
-    """A record as the API returns it (attachment ``data`` only on GET by id)."""
+    """A record as the API returns it: only the fields the tenant's entity has; attachment
+    ``data`` is ``null`` in query rows (the bytes come only from a GET by id)."""
     out = copy.deepcopy(record)
+    if spec.name == "TicketAttachments":  # the tenant's variant may lack the object ids
+        out = {k: v for k, v in out.items() if k == "id" or spec.field(k) is not None}
     for hidden in _HIDDEN.get(spec.name, ()):
         out.pop(hidden, None)
     if spec.name == "TicketAttachments" and not full:
-        out.pop("data", None)
+        out["data"] = None
     return out

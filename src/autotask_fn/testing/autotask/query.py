@@ -11,6 +11,11 @@ Choices where the reference is silent (the stricter behaviour is chosen):
   (SQL three-valued logic); use ``notExist`` to find nulls;
 * ``beginsWith``/``endsWith``/``contains`` are refused on non-string fields;
 * the SOAP limit of 500 conditions under ``or`` groups is enforced.
+
+Sourced from live reports (autotask-mcp PR 282, issue 193): a condition with an operator
+Autotask does not know is dropped silently (the query returns what the other conditions
+select); a condition on a field the entity does not have answers HTTP 500 ``Unable to find
+<field> in the <EntityType> Entity.``
 """
 
 from __future__ import annotations
@@ -25,14 +30,15 @@ from autotask_fn.testing.autotask.errors import ApiError, validation
 from autotask_fn.testing.autotask.picklists import UdfDef
 from autotask_fn.testing.autotask.schema import EntitySpec, FieldDef
 from autotask_fn.testing.autotask.values import coerce, parse_datetime
+from autotask_fn.testing.contract import contract_rule, contract_value
 
 COMPARISONS = ("eq", "noteq", "gt", "gte", "lt", "lte", "beginswith", "endswith", "contains")
 STRING_OPS = ("beginswith", "endswith", "contains")
 PRESENCE = ("exist", "notexist")
 LISTS = ("in", "notin")
 GROUPS = ("and", "or")
-MAX_PAGE = 500
-MAX_OR_CONDITIONS = 500
+MAX_PAGE = contract_value("AT-PAGING-SIZE", 500)
+MAX_OR_CONDITIONS = contract_value("AT-QUERY-OR-LIMIT", 500)
 
 
 @attrs.frozen
@@ -81,7 +87,7 @@ def parse_query(spec: EntitySpec, udfs: Sequence[UdfDef], body: Any) -> Query:
     if not isinstance(raw_filter, list):
         raise validation("Invalid query syntax: filter must be an array.")
     parser = _Parser(spec, {u.name.lower(): u for u in udfs})
-    root = Group("and", tuple(parser.node(item) for item in raw_filter))
+    root = Group("and", parser.nodes(raw_filter))
     if parser.udf_conditions > 1:
         raise validation("Only one user-defined field can be queried at a time.")
     if parser.or_conditions > MAX_OR_CONDITIONS:
@@ -103,6 +109,12 @@ def parse_query(spec: EntitySpec, udfs: Sequence[UdfDef], body: Any) -> Query:
     return Query(root, fields, max_records)
 
 
+@contract_rule("AT-QUERY-UNKNOWN-FIELD")
+def unknown_field(spec: EntitySpec, name: str) -> ApiError:
+    """The refusal of a condition on a field the entity does not have (HTTP 500)."""
+    return validation(f"Unable to find {name} in the {spec.entity_type or spec.name} Entity.")
+
+
 @attrs.define
 class _Parser:
     spec: EntitySpec
@@ -120,7 +132,13 @@ class _Parser:
             return udf.name
         raise validation(f"IncludeFields: {name} is not a field of {self.spec.name}.")
 
-    def node(self, raw: Any) -> Node:
+    def nodes(self, raw: list[Any]) -> tuple[Node, ...]:
+        """The parsed items of a filter array (conditions Autotask ignores left out)."""
+        return tuple(n for n in (self.node(item) for item in raw) if n is not None)
+
+    @contract_rule("AT-QUERY-IGNORED-OPERATOR")
+    def node(self, raw: Any) -> Node | None:
+        """One filter item; ``None`` for a condition whose operator Autotask ignores."""
         item = _lower_keys(raw, "a filter item")
         op = str(item.get("op", "")).lower()
         if op in GROUPS:
@@ -129,11 +147,11 @@ class _Parser:
                 raise validation(f"Invalid query syntax: '{op}' needs a non-empty items array.")
             self._in_or += op == "or"
             try:
-                return Group(op, tuple(self.node(child) for child in children))
+                return Group(op, self.nodes(children))
             finally:
                 self._in_or -= op == "or"
         if op not in COMPARISONS + PRESENCE + LISTS:
-            raise validation(f"Invalid query syntax: unknown operator '{item.get('op')}'.")
+            return None  # dropped without a word (live report: autotask-mcp issue 193)
         name = item.get("field")
         if not isinstance(name, str) or not name:
             raise validation(f"Invalid query syntax: operator '{op}' needs a field.")
@@ -144,7 +162,7 @@ class _Parser:
             return self._udf_condition(op, name, item)
         field = self.spec.field(name)
         if field is None:
-            raise validation(f"Invalid query: {name} is not a field of {self.spec.name}.")
+            raise unknown_field(self.spec, name)
         if not field.queryable:
             raise validation(f"Invalid query: field {field.name} is not queryable.")
         if op in STRING_OPS and field.data_type != "string":

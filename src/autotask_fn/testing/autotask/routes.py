@@ -64,6 +64,8 @@ def _entity_routes(spec: EntitySpec) -> list[Route]:
         Route("GET", f"{root}/{{id}}", "get", name),
         Route("GET", f"{root}/query", "query", name),
         Route("POST", f"{root}/query", "query", name),
+        # The next page of a POST query: POST only, with the same body (not in the Swagger).
+        Route("POST", f"{root}/query/next", "query_next", name),
         Route("GET", f"{root}/query/count", "count", name),
         Route("POST", f"{root}/query/count", "count", name),
         Route("GET", f"{root}/entityInformation", "info", name),

@@ -531,6 +531,8 @@ def stamp(ctx: Context, record: dict[str, Any]) -> None:
     elif name == "TicketAttachments":
         record.update(parentType=4, attachDate=now, attachedByResourceID=ctx.actor_id,
                       isTaskAttachment=False)
+        if ctx.spec.field("ticketID") is not None:  # posted under Tickets/{id}/Attachments
+            record["ticketID"] = record["parentID"]
         record["contentType"] = (
             "text/uri-list" if record["attachmentType"] == "URL"
             else mimetypes.guess_type(str(record["fullPath"]))[0] or "application/octet-stream"

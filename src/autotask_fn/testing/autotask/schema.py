@@ -75,10 +75,11 @@ _INDEX_CACHE: dict[str, dict[str, FieldDef]] = {}
 
 
 def _field_index(spec: EntitySpec) -> dict[str, FieldDef]:
-    index = _INDEX_CACHE.get(spec.name)
+    key = f"{spec.name}/{len(spec.fields)}"  # a tenant variant of an entity has other fields
+    index = _INDEX_CACHE.get(key)
     if index is None:
         index = {f.name.lower(): f for f in spec.fields}
-        _INDEX_CACHE[spec.name] = index
+        _INDEX_CACHE[key] = index
     return index
 
 
@@ -148,6 +149,8 @@ _add(EntitySpec(
     can_delete=True, parent=ParentRoute("Tickets", "Charges", "ticketID"),
     entity_type="TicketCharge",
 ))
+#: The object-id fields of TicketAttachments (contract row AT-ATTACH-TICKETID-QUERY).
+TICKET_ATTACHMENT_OBJECT_IDS = ("ticketID l ref=Tickets", "ticketNoteID l", "timeEntryID l")
 _add(EntitySpec(
     "TicketAttachments",
     _fields(
@@ -156,6 +159,9 @@ _add(EntitySpec(
         "data s2147483647 nq", "contentType s100 ro", "fileSize d ro nq", "publish i req pick",
         "attachDate t ro", "attachedByResourceID l ro", "attachedByContactID l ro",
         "opportunityID l", "isTaskAttachment b ro", "impersonatorCreatorResourceID i ro",
+        # Added in release 2021.1 (vendor "Changes to Attachment entities"); absent from the
+        # 2024 Swagger copy: see TICKET_ATTACHMENTS_2024 below.
+        *TICKET_ATTACHMENT_OBJECT_IDS,
     ),
     can_update=False, can_delete=True, parent=ParentRoute("Tickets", "Attachments", "parentID"),
     udf_endpoint=False, entity_type="TicketAttachment",
@@ -354,3 +360,13 @@ def ticket_field_name(field_id: int) -> str | None:
     if 1 <= field_id <= len(TICKET_FIELDS):
         return TICKET_FIELDS[field_id - 1].name
     return None
+
+
+def _without_object_ids(spec: EntitySpec) -> EntitySpec:
+    names = {f.split()[0].lower() for f in TICKET_ATTACHMENT_OBJECT_IDS}
+    return attrs.evolve(spec, fields=tuple(f for f in spec.fields if f.name.lower() not in names))
+
+
+#: TicketAttachments as the 2024 Swagger copy describes it: no ticketID, ticketNoteID or
+#: timeEntryID (``FakeAutotask(ticket_attachment_ids=False)``; contract AT-ATTACH-SWAGGER-2024).
+TICKET_ATTACHMENTS_2024 = _without_object_ids(ENTITIES["TicketAttachments"])

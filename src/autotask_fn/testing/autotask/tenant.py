@@ -10,7 +10,11 @@ import attrs
 from autotask_fn.testing.autotask import picklists as pl
 from autotask_fn.testing.autotask.clock import FakeClock
 from autotask_fn.testing.autotask.limits import SlidingWindow
-from autotask_fn.testing.autotask.schema import ENTITIES, EntitySpec
+from autotask_fn.testing.autotask.schema import (
+    ENTITIES,
+    TICKET_ATTACHMENTS_2024,
+    EntitySpec,
+)
 from autotask_fn.testing.autotask.schema import entity as find_entity
 from autotask_fn.testing.autotask.values import format_datetime
 from autotask_fn.testing.contract import contract_rule, contract_value
@@ -32,6 +36,12 @@ class TenantOptions:
     ``attachment_budget_text`` replace the fake's own (undocumented) wordings of a refusal to
     change a locked record and of the spent attachment byte budget (``{limit}``,
     ``{minutes}``, ``{used}`` are filled in), so tests can try others.
+
+    ``ticket_attachment_ids``: TicketAttachments has ``ticketID``, ``ticketNoteID`` and
+    ``timeEntryID``, a query must name a ``ticketID`` and returns the attachments of the
+    ticket's notes and time entries too (vendor: "Changes to Attachment entities", 2021.1).
+    ``False`` makes the entity look like the 2024 Swagger copy (no such fields; a query by
+    ``parentID`` returns the ticket's own attachments only).
     """
 
     allow_time_span_midnight: bool = False
@@ -43,10 +53,11 @@ class TenantOptions:
     hourly_limit_text: str | None = None
     locked_text: str | None = None
     attachment_budget_text: str | None = None
-    attachment_file_limit: int = 6_000_000
-    attachment_window_bytes: int = 10_000_000
-    attachment_window_seconds: int = 300
+    attachment_file_limit: int = contract_value("AT-ATTACH-FILE-SIZE", 6_000_000)
+    attachment_window_bytes: int = contract_value("AT-ATTACH-WINDOW", 10_000_000)
+    attachment_window_seconds: int = contract_value("AT-ATTACH-WINDOW", 300)
     callout_signature: str = "sent_bytes"
+    ticket_attachment_ids: bool = True
 
 
 @attrs.frozen
@@ -119,6 +130,8 @@ class Tenant:
         spec = find_entity(entity)
         if spec is None:
             raise KeyError(f"unknown entity {entity!r}")
+        if spec.name == "TicketAttachments" and not self.options.ticket_attachment_ids:
+            return TICKET_ATTACHMENTS_2024
         return spec
 
     def new_id(self) -> int:
