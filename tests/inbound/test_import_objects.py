@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from inbound_world import HOOK_KEY, InboundWorld
 
@@ -112,10 +110,7 @@ def test_project_without_the_configured_task_names_the_setting() -> None:
 
 
 def _attach(world: InboundWorld, ticket_id: int, name: str, content: bytes) -> int:
-    return world.at_fake.insert("TicketAttachments", {
-        "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
-        "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-        "data": base64.b64encode(content).decode(), "fileSize": len(content), "publish": 1})
+    return world.at_fake.ui_attach_file(ticket_id, name, content, file_name=name)
 
 
 def _documents(world: InboundWorld, wo_id: int) -> list[tuple[str | None, bytes]]:

@@ -117,10 +117,7 @@ def test_failed_attachment_copy_is_finished_once_by_the_next_import() -> None:
     world = InboundWorld(import_attachments=True)
     ticket_id = world.ticket()
     for name in ("a.pdf", "b.pdf"):
-        world.at_fake.insert("TicketAttachments", {
-            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
-            "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-            "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+        world.at_fake.ui_attach_file(ticket_id, name, b"%PDF-1.4", file_name=name)
     world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, count=10)
 
     with pytest.raises(FieldNationError):
@@ -140,10 +137,7 @@ def test_an_attachment_upload_that_failed_after_storing_is_adopted_not_copied_tw
     world = InboundWorld(import_attachments=True)
     ticket_id = world.ticket()
     for name in ("a.pdf", "a.pdf"):  # two attachments with the same file name
-        world.at_fake.insert("TicketAttachments", {
-            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
-            "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-            "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+        world.at_fake.ui_attach_file(ticket_id, name, b"%PDF-1.4", file_name=name)
     # The first upload is stored by Field Nation, then the answer is lost (a 500).
     world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, after_acting=True)
 

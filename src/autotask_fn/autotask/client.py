@@ -190,6 +190,8 @@ class AutotaskClient:
         self._threshold_lock = threading.Lock()
         #: False once the tenant refused a paging link: later queries continue with id gt.
         self._follow_page_links = True
+        #: ``ticketID`` until the tenant refuses it on TicketAttachments, then ``parentID``.
+        self._ticket_attachment_field = "ticketID"
 
     # -- housekeeping -----------------------------------------------------------------
     def __repr__(self) -> str:

@@ -29,6 +29,7 @@ from autotask_fn.autotask.errors import (
     AutotaskUnsupportedOperation,
 )
 from autotask_fn.autotask.metadata import _get
+from autotask_fn.autotask.query import id_value
 
 if TYPE_CHECKING:
     from autotask_fn.autotask.client import AutotaskClient
@@ -69,14 +70,7 @@ def _page_parts(entity: str, method: str, page: Any) -> tuple[list[dict[str, Any
 
 
 def _record_id(record: dict[str, Any]) -> int | None:
-    value = _get(record, "id")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    return id_value(_get(record, "id"))
 
 
 class QueryPager:

@@ -34,6 +34,7 @@ __all__ = [
     "exist",
     "gt",
     "gte",
+    "id_value",
     "in_",
     "lt",
     "lte",
@@ -42,6 +43,7 @@ __all__ = [
     "not_in",
     "noteq",
     "or_",
+    "parent_is",
     "to_wire",
 ]
 
@@ -279,3 +281,29 @@ def split_for_sending(filters: Sequence[Filter], size: int = IN_CHUNK_SIZE) -> l
                 [Filter("in", f.field, chunk, f.udf), *rest] for chunk in _chunks(f.value, size)
             ]
     return [[_rewrite_long_lists(f, size) for f in filters]]
+
+
+def id_value(value: Any) -> int | None:
+    """An id field's value as an int (``None`` for null, empty or not an id)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def parent_is(row: Any, field: str, parent_id: int) -> bool:
+    """True when ``row[field]`` is ``parent_id``.
+
+    Autotask may drop a filter condition it does not honour without saying so (live report:
+    autotask-mcp issue 193), so every scan by parent checks each row it gets back.
+    """
+    if not isinstance(row, dict):
+        return False
+    for key, value in row.items():
+        if key.lower() == field.lower():
+            return id_value(value) == int(parent_id)
+    return False
+

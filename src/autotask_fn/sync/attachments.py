@@ -30,13 +30,14 @@ from typing import Any
 
 import attrs
 
+from autotask_fn.autotask.attachments import ticket_attachments
 from autotask_fn.autotask.errors import (
     AutotaskAttachmentLimitError,
     AutotaskNotFoundError,
     AutotaskValidationError,
     is_attachment_budget_text,
 )
-from autotask_fn.autotask.query import contains, eq
+from autotask_fn.autotask.query import contains, eq, parent_is
 from autotask_fn.autotask.upload import StreamedBase64
 from autotask_fn.mapping.attachments import AttachmentMapper, Mode, StreamEncoder
 from autotask_fn.mapping.outbound import MappedRecord
@@ -137,6 +138,11 @@ class AttachmentReconciler(RecordReconciler):
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """The attachment title carries the marker."""
         return "title"
+
+    def scan_rows(self, ctx: WorkOrderContext) -> list[dict[str, Any]]:
+        """The ticket's own attachments (by ``ticketID``, else ``parentID``): the attachments
+        of its notes and time entries are never adopted, replaced or deleted."""
+        return list(ticket_attachments(ctx.service.autotask, int(ctx.ticket_id)).own)
 
     def _sources(self, ctx: WorkOrderContext) -> dict[str, Source]:
         key = f"sources:{self.kind}"
@@ -283,7 +289,8 @@ class AttachmentReconciler(RecordReconciler):
         autotask, store = ctx.service.autotask, ctx.service.store
         found = [r for r in autotask.query("TicketNotes", [eq("ticketID", ctx.ticket_id),
                                                            contains("title", marker.text)])
-                 if marker.in_text(str(r.get("title") or ""))]
+                 if marker.in_text(str(r.get("title") or ""))
+                 and parent_is(r, "ticketID", int(ctx.ticket_id))]
         if found:
             at_id, action = int(found[0]["id"]), Action.ADOPTED
         else:

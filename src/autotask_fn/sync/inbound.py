@@ -147,6 +147,9 @@ class ImportResult:
     """Autotask requests this import made (when the client counts them)."""
     fieldnation_calls: int | None = None
     """Field Nation requests this import made (when the client counts them)."""
+    left_out: tuple[str, ...] = ()
+    """Autotask records seen but not imported, each with why (e.g. ``"attachment 5 (x.pdf):
+    on ticket note 12"``: only the ticket's own attachments are imported)."""
 
     @property
     def wrote(self) -> bool:
@@ -167,6 +170,8 @@ class _Loaded:
     entity: str
     id: int
     link: Link | None = None
+    left_out: list[str] = attrs.Factory(list)
+    """Autotask records this import did not carry over, each with why."""
 
 
 def _stats_total(client: Any) -> int | None:
@@ -305,10 +310,11 @@ class TicketImporter:
         if kind == "Projects":
             return None  # project imports are asked for by id; ticket callouts do not apply
         if kind == "ServiceCalls":
-            from autotask_fn.autotask.query import eq
+            from autotask_fn.autotask.query import eq, parent_is
 
             calls = sorted({int(r["serviceCallID"]) for r in self.autotask.query(
-                "ServiceCallTickets", eq("ticketID", callout.entity_id))})
+                "ServiceCallTickets", eq("ticketID", callout.entity_id))
+                if parent_is(r, "ticketID", callout.entity_id)})
             results = [self.import_service_call(call) for call in calls]
             return results[0] if results else None
         return self._run("Tickets", callout.entity_id, self._load_ticket)
@@ -371,7 +377,7 @@ class TicketImporter:
         self.store.delete_intent(intent_key)
         changes = ["create", *self._finish(loaded, link, fresh=True)]
         return ImportResult(loaded.entity, loaded.id, wo_id, created=True,
-                            changes=tuple(changes))
+                            changes=tuple(changes), left_out=tuple(loaded.left_out))
 
     def _finish(self, loaded: _Loaded, link: Link, *, fresh: bool) -> list[str]:
         """Do the steps left after the work order is linked and marked (publish, attachments).
@@ -443,7 +449,7 @@ class TicketImporter:
         self.store.delete_intent(self._intent_key(loaded.entity, loaded.id))
         changes.extend(self._finish(loaded, link, fresh=False))
         return ImportResult(loaded.entity, loaded.id, wo_id, changes=tuple(changes),
-                            recovered=recovered)
+                            recovered=recovered, left_out=tuple(loaded.left_out))
 
     def _apply_action(self, wo_id: int, action: str) -> bool:
         """Apply an action-map action if the work order is not assigned yet."""
@@ -586,12 +592,18 @@ class TicketImporter:
     def _import_attachments(self, loaded: _Loaded, link: Link) -> list[str]:
         if not self.settings.import_attachments or loaded.anchor_entity != "Tickets":
             return []
-        from autotask_fn.autotask.query import eq
+        from autotask_fn.autotask.attachments import ticket_attachments
 
         ticket_id = int(loaded.anchor["id"])
-        rows = list(self.autotask.query("TicketAttachments", eq("parentID", ticket_id)))
+        listing = ticket_attachments(self.autotask, ticket_id)
+        if listing.left_out:
+            reasons = listing.left_out_reasons()
+            loaded.left_out.extend(reasons)
+            logging.getLogger("autotask_fn.sync").info(
+                "ticket %d: %d attachment(s) not imported (not on the ticket itself): %s",
+                ticket_id, len(reasons), "; ".join(reasons))
         todo = []
-        for row in rows:
+        for row in listing.own:
             if str(row.get("attachmentType") or "FILE_ATTACHMENT") != "FILE_ATTACHMENT":
                 continue
             if any(True for _ in find_markers(str(row.get("title") or ""))):
@@ -628,7 +640,8 @@ class TicketImporter:
                     changes.append(f"deferred:attachment:{at_id}")
                     continue
             if found is None:
-                full = row if row.get("data") else self.autotask.get("TicketAttachments", at_id)
+                # Query rows carry no bytes (data is null): only a GET by id has them.
+                full = self.autotask.get("TicketAttachments", at_id)
                 content = _decode(full.get("data") if full else None)
                 if content is None:
                     continue
@@ -779,11 +792,13 @@ class TicketImporter:
         return loaded
 
     def _load_service_call(self, call_id: int) -> _Loaded:
-        from autotask_fn.autotask.query import eq, in_
+        from autotask_fn.autotask.query import eq, in_, parent_is
 
         call = self._get("ServiceCalls", call_id, field="id", owner="ServiceCalls",
                          owner_id=call_id)
-        links = list(self.autotask.query("ServiceCallTickets", eq("serviceCallID", call_id)))
+        links = [r for r in self.autotask.query("ServiceCallTickets",
+                                                eq("serviceCallID", call_id))
+                 if parent_is(r, "serviceCallID", call_id)]
         ids = sorted({int(r["ticketID"]) for r in links if r.get("ticketID")})
         if not ids:
             raise TicketNotFoundError(f"service call {call_id} has no tickets",
@@ -803,14 +818,15 @@ class TicketImporter:
                               tickets=[dict(t) for t in tickets])
 
     def _load_project(self, project_id: int) -> _Loaded:
-        from autotask_fn.autotask.query import eq
+        from autotask_fn.autotask.query import eq, parent_is
 
         project = self._get("Projects", project_id, field="id", owner="Projects",
                             owner_id=project_id)
         title = self.settings.project_task_title
         tasks = [t for t in self.autotask.query("Tasks", [eq("projectID", project_id),
                                                           eq("title", title)])
-                 if str(t.get("title") or "").strip().lower() == title.strip().lower()]
+                 if str(t.get("title") or "").strip().lower() == title.strip().lower()
+                 and parent_is(t, "projectID", project_id)]
         if not tasks:
             raise ProjectTaskNotFoundError(
                 f"project {project_id} has no task titled {title!r}",

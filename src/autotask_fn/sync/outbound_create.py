@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from autotask_fn.autotask.errors import AutotaskValidationError
-from autotask_fn.autotask.query import contains, eq
+from autotask_fn.autotask.query import contains, eq, parent_is
 from autotask_fn.mapping.markers import Marker
 from autotask_fn.mapping.outbound import at_datetime
 from autotask_fn.mapping.text import fit, html_to_text
@@ -200,6 +200,8 @@ class OutboundCreateLinker(WorkOrderLinker):
         if wanted is None:
             return None
         for row in service.autotask.query("CompanyLocations", eq("companyID", company_id)):
+            if not parent_is(row, "companyID", company_id):
+                continue  # a condition Autotask did not honour
             same_street = str(row.get("address1") or "").strip().casefold() == str(
                 wanted.get("address1") or "").strip().casefold()
             same_city = str(row.get("city") or "").strip().casefold() == str(
@@ -216,7 +218,8 @@ class OutboundCreateLinker(WorkOrderLinker):
         """The service call of the ticket: found through the ticket or its marker, else made,
         then linked to the ticket."""
         autotask = service.autotask
-        linked = list(autotask.query("ServiceCallTickets", eq("ticketID", ticket_id)))
+        linked = [r for r in autotask.query("ServiceCallTickets", eq("ticketID", ticket_id))
+                  if parent_is(r, "ticketID", ticket_id)]
         if linked:
             return int(linked[0]["serviceCallID"])
         calls = [r for r in autotask.query("ServiceCalls", contains("description", marker.text))

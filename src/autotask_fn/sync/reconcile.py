@@ -341,12 +341,9 @@ class RecordReconciler(ABC):
         """
         key = f"scan:{self.kind}"
         if key not in ctx.cache:
-            from autotask_fn.autotask.query import eq
-
             field = self.marker_field(ctx)
             found: dict[str, dict[str, Any]] = {}
-            for row in ctx.service.autotask.query(self.at_entity,
-                                                  eq(self.parent_field, ctx.ticket_id)):
+            for row in self.scan_rows(ctx):
                 for marker in ctx.service.markers.find(str(row.get(field) or ""), self.kind):
                     found.setdefault(marker.id, row)
             ctx.cache[key] = found
@@ -356,6 +353,16 @@ class RecordReconciler(ABC):
             self.adopt_orphans(ctx, found)
         result: dict[str, dict[str, Any]] = ctx.cache[key]
         return result
+
+    def scan_rows(self, ctx: WorkOrderContext) -> list[dict[str, Any]]:
+        """The ticket's records of this entity: queried by parent, and each row's parent
+        checked again (Autotask may drop a filter condition it does not honour)."""
+        from autotask_fn.autotask.query import eq, parent_is
+
+        ticket_id = int(ctx.ticket_id)
+        return [row for row in ctx.service.autotask.query(self.at_entity,
+                                                          eq(self.parent_field, ticket_id))
+                if parent_is(row, self.parent_field, ticket_id)]
 
     def adopt_orphans(self, ctx: WorkOrderContext, found: Mapping[str, Mapping[str, Any]]) -> None:
         """Records this work order made although nothing wants them any more (a create whose
