@@ -161,6 +161,7 @@ def test_include_fields_with_a_udf_name(
             {"op": "eq", "field": "id", "value": i} for i in range(501)]}]}, "500"),
     ],
 )
+@pytest.mark.contract("AT-QUERY-OR-LIMIT", "AT-QUERY-UDF-ONE", "AT-PAGING-SIZE")
 def test_bad_queries_are_rejected(body: dict[str, Any], fragment: str) -> None:
     _, client = connect()
     response = client.post("Tickets/query", json=body)
@@ -255,6 +256,7 @@ def test_max_records_caps_the_total() -> None:
     assert page["pageDetails"]["nextPageUrl"] is None
 
 
+@pytest.mark.contract("AT-QUERY-INCLUDE-ID")
 def test_large_results_with_include_fields_must_include_id() -> None:
     fake, client = connect()
     _seed_contacts(fake, 501)
@@ -263,3 +265,22 @@ def test_large_results_with_include_fields_must_include_id() -> None:
     assert client.post("Contacts/query", json=body).status_code == 500
     body["IncludeFields"] = ["id", "firstName"]
     assert client.post("Contacts/query", json=body).status_code == 200
+
+
+@pytest.mark.contract("AT-QUERY-IGNORED-OPERATOR")
+def test_a_condition_with_an_unknown_operator_is_dropped_without_a_word() -> None:
+    fake, client = connect()
+    _seed_contacts(fake, 3)
+    body = {"filter": [{"op": "eq", "field": "lastName", "value": "Bulk"},
+                       {"op": "ne", "field": "firstName", "value": "C1"}]}
+    page = client.post("Contacts/query", json=body).json()
+    assert sorted(i["firstName"] for i in page["items"]) == ["C0", "C1", "C2"]
+
+
+@pytest.mark.contract("AT-QUERY-UNKNOWN-FIELD")
+def test_a_condition_on_an_unknown_field_answers_500_naming_it() -> None:
+    _, client = connect()
+    response = client.post("Tickets/query", json={
+        "filter": [{"op": "eq", "field": "siteCode", "value": 1}]})
+    assert response.status_code == 500
+    assert errors(response) == ["Unable to find siteCode in the Ticket Entity."]

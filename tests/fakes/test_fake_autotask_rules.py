@@ -11,9 +11,9 @@ import pytest
 from autotask_fn.testing import FakeAutotask
 
 from .test_fake_autotask_support import (  # fixtures: client, fake
-    ALL,
     assigned_ticket,
     client_fixture,  # noqa: F401
+    connect,
     create,
     errors,
     fake_fixture,  # noqa: F401
@@ -375,6 +375,7 @@ def _file(content: bytes, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.contract("AT-ATTACH-QUERY-NO-DATA", "AT-ATTACH-NO-UPDATE")
 def test_file_attachment_round_trip(fake: FakeAutotask, client: httpx.Client) -> None:
     ticket = create(client, "Tickets", ticket_fields(fake))
     attachment = create(client, f"Tickets/{ticket}/Attachments", _file(b"\xff\xd8jpeg"))
@@ -499,3 +500,45 @@ def test_a_charge_needs_a_material_cost_code(fake: FakeAutotask, client: httpx.C
     _refused(client.patch(f"Tickets/{ticket}/Charges",
                           json={"id": charge, "billingCodeID": fake.seed.billing_code_id}),
              "Material Cost Code")
+
+
+def _by(field: str, value: int) -> dict[str, Any]:
+    return {"filter": [{"op": "eq", "field": field, "value": value}]}
+
+
+@pytest.mark.contract("AT-ATTACH-TICKETID-QUERY")
+def test_a_ticket_attachment_query_needs_a_ticket_id_and_returns_note_and_entry_files(
+        fake: FakeAutotask, client: httpx.Client) -> None:
+    ticket = create(client, "Tickets", ticket_fields(fake))
+    note = fake.insert("TicketNotes", {"ticketID": ticket, "title": "n", "description": "d"})
+    entry = fake.insert("TimeEntries", {"ticketID": ticket, "hoursWorked": 1})
+    own = create(client, f"Tickets/{ticket}/Attachments", _file(b"own"))
+    on_note = fake.ui_attach_file(ticket, "n", b"note", note_id=note)
+    on_entry = fake.ui_attach_file(ticket, "e", b"entry", time_entry_id=entry)
+    refused = client.post("TicketAttachments/query", json=_by("parentID", ticket))
+    assert refused.status_code == 500
+    assert "ticketID" in " ".join(errors(refused))
+    rows = client.post("TicketAttachments/query", json=_by("ticketID", ticket)).json()["items"]
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) == {own, on_note, on_entry}
+    assert (by_id[own]["parentID"], by_id[own]["ticketID"]) == (ticket, ticket)
+    assert (by_id[on_note]["parentID"], by_id[on_note]["ticketNoteID"]) == (note, note)
+    assert (by_id[on_entry]["parentID"], by_id[on_entry]["timeEntryID"]) == (entry, entry)
+    assert all(r["data"] is None for r in rows)
+
+
+@pytest.mark.contract("AT-ATTACH-SWAGGER-2024", "AT-QUERY-UNKNOWN-FIELD")
+def test_the_2024_swagger_shape_has_no_ticket_id_on_ticket_attachments() -> None:
+    fake, client = connect(ticket_attachment_ids=False)
+    ticket = create(client, "Tickets", ticket_fields(fake))
+    note = fake.insert("TicketNotes", {"ticketID": ticket, "title": "n", "description": "d"})
+    own = create(client, f"Tickets/{ticket}/Attachments", _file(b"own"))
+    fake.ui_attach_file(ticket, "n", b"note", note_id=note)
+    refused = client.post("TicketAttachments/query", json=_by("ticketID", ticket))
+    assert refused.status_code == 500
+    assert errors(refused) == ["Unable to find ticketID in the TicketAttachment Entity."]
+    rows = client.post("TicketAttachments/query", json=_by("parentID", ticket)).json()["items"]
+    assert [r["id"] for r in rows] == [own]
+    assert "ticketID" not in rows[0]
+    fields = client.get("TicketAttachments/entityInformation/fields").json()["fields"]
+    assert "ticketID" not in {f["name"] for f in fields}

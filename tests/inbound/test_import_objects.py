@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any
+
+import attrs
 import pytest
 from inbound_world import HOOK_KEY, InboundWorld
 
@@ -119,8 +124,20 @@ def _documents(world: InboundWorld, wo_id: int) -> list[tuple[str | None, bytes]
     return [(f.name, world.fn.download(f.link)) for f in docs.files]
 
 
-def test_attachments_are_copied_once_each_when_enabled() -> None:
+SHAPES = pytest.mark.parametrize("ticket_attachment_ids", [True, False],
+                                 ids=["release-2021.1", "swagger-2024"])
+
+
+def _world_of_shape(ticket_attachment_ids: bool) -> InboundWorld:
+    """TicketAttachments with ticketID required (2021.1) or without it (2024 Swagger)."""
     world = InboundWorld(import_attachments=True)
+    world.at_fake.set_tenant_option(ticket_attachment_ids=ticket_attachment_ids)
+    return world
+
+
+@SHAPES
+def test_attachments_are_copied_once_each_when_enabled(ticket_attachment_ids: bool) -> None:
+    world = _world_of_shape(ticket_attachment_ids)
     ticket_id = world.ticket()
     att = _attach(world, ticket_id, "site-plan.pdf", b"%PDF-1.4 plan")
 
@@ -139,6 +156,60 @@ def test_attachments_are_copied_once_each_when_enabled() -> None:
     assert f"attachment:{att}" not in again.changes
     assert sorted(n for n, _ in _documents(world, result.work_order_id)) == [
         "site-plan.pdf", "wiring.pdf"]
+
+
+@pytest.mark.contract("AT-ATTACH-TICKETID-QUERY", "AT-ATTACH-SWAGGER-2024")
+@SHAPES
+def test_only_the_tickets_own_attachments_are_imported_and_the_rest_is_reported(
+        ticket_attachment_ids: bool) -> None:
+    world = _world_of_shape(ticket_attachment_ids)
+    ticket_id = world.ticket()
+    note = world.at_fake.insert("TicketNotes", {"ticketID": ticket_id, "title": "photo",
+                                                "description": "see file", "publish": 1})
+    entry = world.at_fake.insert("TimeEntries", {"ticketID": ticket_id, "hoursWorked": 1})
+    own = _attach(world, ticket_id, "site-plan.pdf", b"%PDF-1.4 plan")
+    on_note = world.at_fake.ui_attach_file(ticket_id, "note.jpg", b"jpg", note_id=note)
+    on_entry = world.at_fake.ui_attach_file(ticket_id, "log.txt", b"log", time_entry_id=entry)
+
+    result = world.svc.import_ticket(ticket_id)
+
+    assert [c for c in result.changes if c.startswith("attachment:")] == [f"attachment:{own}"]
+    assert _documents(world, result.work_order_id) == [("site-plan.pdf", b"%PDF-1.4 plan")]
+    if ticket_attachment_ids:  # the ticketID query returned them: say they were left out
+        assert result.left_out == (f"attachment {on_note} (note.jpg): on ticket note {note}",
+                                   f"attachment {on_entry} (log.txt): on time entry {entry}")
+    else:  # a parentID query returns the ticket's own attachments only
+        assert result.left_out == ()
+    queried = [json.loads(r.body)["filter"][0]["field"] for r in world.at_fake.requests
+               if r.path.endswith("TicketAttachments/query")]
+    assert queried == (["ticketID"] if ticket_attachment_ids else ["ticketID", "parentID"])
+    world.at_fake.ui_update_ticket(ticket_id, title="Replace POS terminal now")
+    world.at_fake.reset_requests()
+    world.svc.import_ticket(ticket_id)
+    queried = [json.loads(r.body)["filter"][0]["field"] for r in world.at_fake.requests
+               if r.path.endswith("TicketAttachments/query")]
+    assert queried == (["ticketID"] if ticket_attachment_ids else ["parentID"])  # remembered
+
+
+@pytest.mark.contract("AT-ATTACH-QUERY-NO-DATA")
+def test_attachment_bytes_come_from_a_get_by_id_never_from_a_query_row() -> None:
+    world = InboundWorld(import_attachments=True)
+    ticket_id = world.ticket()
+    _attach(world, ticket_id, "site-plan.pdf", b"%PDF-1.4 plan")
+    handle = world.at_fake.handle
+
+    def stale_query_rows(request: Any) -> Any:  # rows carrying bytes that are not the file's
+        response = handle(request)
+        if request.path.endswith("TicketAttachments/query") and response.status == 200:
+            body = json.loads(json.dumps(response.body))
+            for item in body["items"]:
+                item["data"] = base64.b64encode(b"stale").decode()
+            response = attrs.evolve(response, body=body)
+        return response
+
+    world.at_fake.handle = stale_query_rows  # type: ignore[method-assign]
+    result = world.svc.import_ticket(ticket_id)
+    assert _documents(world, result.work_order_id) == [("site-plan.pdf", b"%PDF-1.4 plan")]
 
 
 def test_attachments_stay_behind_when_disabled(world: InboundWorld) -> None:

@@ -4,7 +4,10 @@ echo of imported files, and secrets kept out of Autotask."""
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
 
+import attrs
 import pytest
 from outbound_world import PNG, OutboundWorld
 
@@ -12,8 +15,35 @@ from autotask_fn.fieldnation.errors import FieldNationTransportError
 from autotask_fn.store.base import EntryStatus, Link
 from autotask_fn.sync import Action
 from autotask_fn.sync.outbound_settings import AttachmentSettings
+from autotask_fn.testing import FakeAutotask
 
 MB = 1_000_000
+
+
+@pytest.fixture(params=["release-2021.1", "swagger-2024"])
+def world(request: pytest.FixtureRequest) -> OutboundWorld:
+    """The attachment flows run against both shapes of TicketAttachments: with ``ticketID``
+    required (vendor, release 2021.1) and without it (the 2024 Swagger copy)."""
+    world = OutboundWorld()
+    world.at_fake.set_tenant_option(ticket_attachment_ids=request.param == "release-2021.1")
+    return world
+
+
+def ignore_parent_conditions(fake: FakeAutotask, *fields: str) -> None:
+    """Make the fake's tenant drop the parent conditions of every query, as Autotask drops a
+    condition it does not honour (the operator is rewritten to one it does not know)."""
+    handle = fake.handle
+
+    def rewritten(request: Any) -> Any:
+        if request.method == "POST" and "/query" in request.path and request.body:
+            body = json.loads(request.body)
+            for item in body.get("filter", []):
+                if item.get("field") in fields and item.get("op") == "eq":
+                    item["op"] = "equals"
+            request = attrs.evolve(request, body=json.dumps(body).encode())
+        return handle(request)
+
+    fake.handle = rewritten  # type: ignore[method-assign]
 
 
 def attachments(world: OutboundWorld, ticket: int) -> list[dict]:
@@ -192,3 +222,61 @@ def test_a_download_that_breaks_mid_upload_is_checked_by_marker_and_sent_once(
     [att] = attachments(world, ticket)
     assert base64.b64decode(world.at.get("TicketAttachments", att["id"])["data"]) \
         == b"jpeg-bytes" * 1000
+
+
+@pytest.mark.contract("AT-ATTACH-TICKETID-QUERY", "AT-ATTACH-SWAGGER-2024")
+def test_attachments_of_the_tickets_notes_and_time_entries_are_never_taken_for_ours(
+        world: OutboundWorld) -> None:
+    wo, ticket = world.linked_work_order()
+    file_id = world.fn_fake.upload_file(wo, "site.jpg", b"jpeg-bytes")
+    title = f"[FN:custom:file:{file_id}] site.jpg"
+    note = world.at_fake.insert("TicketNotes", {"ticketID": ticket, "title": "copy",
+                                                "description": "a copy", "publish": 1})
+    entry = world.at_fake.insert("TimeEntries", {"ticketID": ticket, "hoursWorked": 1})
+    on_note = world.at_fake.ui_attach_file(ticket, title, b"jpeg-bytes", note_id=note)
+    on_entry = world.at_fake.ui_attach_file(ticket, title, b"jpeg-bytes", time_entry_id=entry)
+    world.sync(wo)
+    [att] = attachments(world, ticket)  # our own, not one of the look-alikes adopted
+    assert att["title"] == title
+    world.fn_fake.delete_file(wo, file_id)
+    world.sync(wo)
+    assert attachments(world, ticket) == []
+    assert world.at_fake.record("TicketAttachments", on_note) is not None
+    assert world.at_fake.record("TicketAttachments", on_entry) is not None
+
+
+@pytest.mark.contract("AT-QUERY-IGNORED-OPERATOR")
+def test_a_parent_condition_autotask_drops_does_not_adopt_another_tickets_attachment() -> None:
+    world = OutboundWorld()
+    world.at_fake.set_tenant_option(ticket_attachment_ids=False)  # queried by parentID
+    wo, ticket = world.linked_work_order()
+    file_id = world.fn_fake.upload_file(wo, "site.jpg", b"jpeg-bytes")
+    other = world.at_fake.ui_create_ticket(
+        title="another ticket", companyID=world.at_fake.seed.company_id, status=1, priority=2,
+        queueID=world.at_fake.seed.queue_id)
+    elsewhere = world.at_fake.ui_attach_file(other, f"[FN:custom:file:{file_id}] site.jpg",
+                                             b"jpeg-bytes")
+    ignore_parent_conditions(world.at_fake, "parentID")
+    world.sync(wo)
+    [att] = attachments(world, ticket)
+    assert att["id"] != elsewhere
+    assert world.store.get_link(world.svc.scope, "file", str(file_id)).at_id == att["id"]
+
+
+@pytest.mark.contract("AT-QUERY-IGNORED-OPERATOR")
+def test_a_ticket_condition_autotask_drops_does_not_adopt_another_tickets_note() -> None:
+    world = OutboundWorld()
+    wo, ticket = world.linked_work_order()
+    msg = world.fn_fake.post_message(wo, "on site at 9")
+    other = world.at_fake.ui_create_ticket(
+        title="another ticket", companyID=world.at_fake.seed.company_id, status=1, priority=2,
+        queueID=world.at_fake.seed.queue_id)
+    marker = world.svc.markers.make("note", msg).text
+    elsewhere = world.at_fake.insert("TicketNotes", {
+        "ticketID": other, "title": f"{marker} copied", "description": "x", "publish": 1})
+    ignore_parent_conditions(world.at_fake, "ticketID")
+    world.sync(wo)
+    link = world.store.get_link(world.svc.scope, "note", str(msg))
+    assert link is not None
+    assert link.at_id != elsewhere
+    assert world.at_fake.record("TicketNotes", link.at_id)["ticketID"] == ticket
