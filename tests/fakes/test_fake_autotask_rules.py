@@ -417,12 +417,14 @@ def test_per_file_cap(fake: FakeAutotask, client: httpx.Client) -> None:
     _refused(client.post(f"Tickets/{ticket}/Attachments", json=_file(b"a" * 1001)), "1000")
 
 
+@pytest.mark.contract("AT-ATTACH-FILE-SIZE")
 def test_default_per_file_cap_is_six_million_bytes() -> None:
     fake = FakeAutotask()
     assert fake.options.attachment_file_limit == 6_000_000
     assert fake.options.attachment_window_bytes == 10_000_000
 
 
+@pytest.mark.contract("AT-ATTACH-WINDOW")
 def test_upload_budget_per_five_minutes(fake: FakeAutotask, client: httpx.Client) -> None:
     fake.set_tenant_option(attachment_window_bytes=2500)
     ticket = create(client, "Tickets", ticket_fields(fake))

@@ -491,6 +491,7 @@ class FakeAutotask(FakeService):
             return json_response({"queryCount": len(rows)})
         return json_response(self._page(spec, query, body, rows, request))
 
+    @contract_rule("AT-PAGING-SIZE", "AT-QUERY-INCLUDE-ID")
     def _page(
         self, spec: EntitySpec, query: Query, body: Any, rows: list[dict[str, Any]],
         request: FakeRequest,

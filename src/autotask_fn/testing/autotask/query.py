@@ -78,6 +78,7 @@ def _lower_keys(obj: Any, what: str) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in obj.items()}
 
 
+@contract_rule("AT-QUERY-UDF-ONE")
 def parse_query(spec: EntitySpec, udfs: Sequence[UdfDef], body: Any) -> Query:
     """Parse and check a query body against the entity's fields (raises :class:`ApiError`)."""
     data = _lower_keys(body, "the query")
@@ -234,6 +235,7 @@ def record_value(record: dict[str, Any], cond: Condition) -> Any:
     return _comparable(cond.data_type, record.get(cond.field))
 
 
+@contract_rule("AT-PAGING-ID-GT")
 def matches(node: Node, record: dict[str, Any]) -> bool:
     """Whether ``record`` satisfies the filter node."""
     if isinstance(node, Group):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import attrs
 
+from autotask_fn.testing.contract import contract_value
+
 DATA_TYPES = {
     "i": "integer", "l": "long", "s": "string", "d": "decimal", "f": "double",
     "b": "boolean", "t": "datetime",
@@ -163,7 +165,9 @@ _add(EntitySpec(
         # 2024 Swagger copy: see TICKET_ATTACHMENTS_2024 below.
         *TICKET_ATTACHMENT_OBJECT_IDS,
     ),
-    can_update=False, can_delete=True, parent=ParentRoute("Tickets", "Attachments", "parentID"),
+    # No update: vendor TicketAttachments REST page lists create, query and delete only.
+    can_update=contract_value("AT-ATTACH-NO-UPDATE", False), can_delete=True,
+    parent=ParentRoute("Tickets", "Attachments", "parentID"),
     udf_endpoint=False, entity_type="TicketAttachment",
 ))
 _add(EntitySpec(
@@ -369,4 +373,5 @@ def _without_object_ids(spec: EntitySpec) -> EntitySpec:
 
 #: TicketAttachments as the 2024 Swagger copy describes it: no ticketID, ticketNoteID or
 #: timeEntryID (``FakeAutotask(ticket_attachment_ids=False)``; contract AT-ATTACH-SWAGGER-2024).
-TICKET_ATTACHMENTS_2024 = _without_object_ids(ENTITIES["TicketAttachments"])
+TICKET_ATTACHMENTS_2024 = contract_value(
+    "AT-ATTACH-SWAGGER-2024", _without_object_ids(ENTITIES["TicketAttachments"]))
