@@ -18,6 +18,7 @@ Targets (issue 6): at most 4 Autotask calls per first import, at most 1 per no-o
 from __future__ import annotations
 
 import argparse
+import base64
 import statistics
 import time
 from collections.abc import Callable
@@ -59,10 +60,8 @@ class Rig(OutboundRig):
     def attach(self, ticket_id: int, name: str = "plan.pdf",
                data: str = "JVBERi0xLjQgcGxhbg==") -> int:
         """A file attached to a ticket in Autotask (``data`` is base64)."""
-        return self.at_fake.insert("TicketAttachments", {
-            "parentID": ticket_id, "parentType": 4, "title": name, "fullPath": name,
-            "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-            "data": data, "fileSize": len(data) * 3 // 4, "publish": 1})
+        return self.at_fake.ui_attach_file(ticket_id, name, base64.b64decode(data),
+                                           file_name=name)
 
     def calls(self, action: Callable[[], object]) -> tuple[int, int, float]:
         """Autotask and Field Nation requests one action makes, and its seconds."""
