@@ -54,3 +54,12 @@ def test_wire_names_are_matched_case_insensitively() -> None:
     item = ExpenseItem.from_api({"ExpenseReportID": 7, "Description": "Parking"})
     assert item.expense_report_id == 7
     assert item.description == "Parking"
+
+
+def test_a_ticket_attachment_names_its_ticket_note_or_time_entry() -> None:
+    from autotask_fn.autotask.models import TicketAttachment
+
+    row = {"id": 5, "parentID": 9, "ticketID": 3, "ticketNoteID": 9, "title": "photo"}
+    attachment = TicketAttachment.from_api(row)
+    assert (attachment.ticket_id, attachment.ticket_note_id) == (3, 9)
+    assert TicketAttachment(parent_id=3, title="x").to_api() == {"parentID": 3, "title": "x"}

@@ -313,6 +313,12 @@ class TicketAttachment(Model):
     publish: Int = f()
     attach_date: DateTime = f("datetime")
     attached_by_resource_id: Int = f()
+    ticket_id: Int = f()
+    """The ticket (since release 2021.1; absent on tenants described by older metadata)."""
+    ticket_note_id: Int = f()
+    """Set when the attachment belongs to one of the ticket's notes."""
+    time_entry_id: Int = f()
+    """Set when the attachment belongs to one of the ticket's time entries."""
 
 
 @attrs.define(kw_only=True)
