@@ -161,7 +161,8 @@ def test_include_fields_with_a_udf_name(
             {"op": "eq", "field": "id", "value": i} for i in range(501)]}]}, "500"),
     ],
 )
-@pytest.mark.contract("AT-QUERY-OR-LIMIT", "AT-QUERY-UDF-ONE", "AT-PAGING-SIZE")
+@pytest.mark.contract("AT-QUERY-OR-LIMIT", "AT-QUERY-UDF-ONE", "AT-PAGING-SIZE",
+                      "AT-QUERY-FILTER-REQUIRED")
 def test_bad_queries_are_rejected(body: dict[str, Any], fragment: str) -> None:
     _, client = connect()
     response = client.post("Tickets/query", json=body)

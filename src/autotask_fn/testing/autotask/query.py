@@ -78,7 +78,7 @@ def _lower_keys(obj: Any, what: str) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in obj.items()}
 
 
-@contract_rule("AT-QUERY-UDF-ONE")
+@contract_rule("AT-QUERY-UDF-ONE", "AT-QUERY-FILTER-REQUIRED")
 def parse_query(spec: EntitySpec, udfs: Sequence[UdfDef], body: Any) -> Query:
     """Parse and check a query body against the entity's fields (raises :class:`ApiError`)."""
     data = _lower_keys(body, "the query")
