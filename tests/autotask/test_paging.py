@@ -162,3 +162,15 @@ def test_a_gap_left_by_id_gt_is_detected_with_the_count(make_client: Any) -> Non
     client, _ = make_client(handler)
     with pytest.raises(AutotaskPagingError, match="2 of 3"):
         list(client.query("Tickets"))
+
+
+def test_an_outage_on_a_next_page_keeps_its_own_type() -> None:
+    from autotask_fn.autotask.errors import AutotaskServerError
+
+    fake = FakeAutotask()
+    contacts(fake, 700)
+    at = fake.client(max_retries=0)
+    fake.fail_next("query/next", status=503, body={"errors": ["Service Unavailable"]})
+    with pytest.raises(AutotaskServerError):
+        list(at.query("Contacts", BULK))
+    assert fake.count_requests("POST", path="Contacts/query$") == 1  # no id gt retry

@@ -5,12 +5,15 @@ same JSON body as the first query; a GET there answers 405 (live report: autotas
 A GET query (``query?search=…``) is followed with GET. A relative link is resolved against the
 zone's REST base; a link to another host is never sent the credentials.
 
-When a next page cannot be followed, the query is repeated with ``id gt <largest id
-received>``, the alternative the vendor's pagination documentation recommends, until a page
-says there is no more; queries cannot be sorted, so the largest id received is tracked, and the
-number of distinct records is then checked against ``query/count``. A result that cannot be
-completed raises :class:`~autotask_fn.autotask.errors.AutotaskPagingError`: a query never ends
-short without saying so.
+When a next page cannot be followed (refused, another host, a loop), the query is repeated
+with ``id gt <largest id received>``, the alternative the vendor's pagination documentation
+recommends, until a page says there is no more; queries cannot be sorted, so the largest id
+received is tracked, and the number of distinct records is then checked against
+``query/count``. A result that cannot be completed raises
+:class:`~autotask_fn.autotask.errors.AutotaskPagingError`: a query never ends short without
+saying so. Failures that are not about paging (credentials, permissions, rate
+limits, an outage or a lost connection, each already retried where that is safe) keep their own
+type.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from autotask_fn.autotask.errors import (
     AutotaskError,
     AutotaskPagingError,
     AutotaskPermissionError,
+    AutotaskRateLimitError,
+    AutotaskServerError,
+    AutotaskTransportError,
     AutotaskUnsupportedOperation,
 )
 from autotask_fn.autotask.metadata import _get
@@ -67,6 +73,12 @@ def _page_parts(entity: str, method: str, page: Any) -> tuple[list[dict[str, Any
             raise TypeError("items/pageDetails of the wrong type")
         records = [dict(i) for i in items]  # TypeError/ValueError for non-objects
         return records, _get(details, "nextPageUrl")
+
+
+#: Failures that say nothing about the paging link (credentials, limits, an outage): they keep
+#: their own type, so the caller retries or reports them as usual.
+_NOT_ABOUT_PAGING = (AutotaskAuthError, AutotaskPermissionError, AutotaskRateLimitError,
+                     AutotaskServerError, AutotaskTransportError)
 
 
 def _record_id(record: dict[str, Any]) -> int | None:
@@ -144,7 +156,7 @@ class QueryPager:
                 break
             try:
                 page = self._follow(str(next_url), visited)
-            except (AutotaskAuthError, AutotaskPermissionError):
+            except _NOT_ABOUT_PAGING:
                 raise
             except AutotaskError as exc:
                 if isinstance(exc, AutotaskUnsupportedOperation):
@@ -172,6 +184,8 @@ class QueryPager:
                 *self.body["filter"], {"op": "gt", "field": "id", "value": after}]}
             try:
                 records, next_url = self._take(self._query(body))
+            except _NOT_ABOUT_PAGING:
+                raise
             except AutotaskError as exc:
                 raise AutotaskPagingError(
                     f"the {entity} query cannot be completed: {reason}; repeating it with "
