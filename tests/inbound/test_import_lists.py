@@ -37,10 +37,7 @@ def test_an_upload_is_not_repeated_on_the_strength_of_an_incomplete_folder_list(
         monkeypatch: pytest.MonkeyPatch) -> None:
     world = InboundWorld(import_attachments=True)
     ticket_id = world.ticket()
-    world.at_fake.insert("TicketAttachments", {
-        "parentID": ticket_id, "parentType": 4, "title": "a.pdf", "fullPath": "a.pdf",
-        "attachmentType": "FILE_ATTACHMENT", "contentType": "application/pdf",
-        "data": "JVBERi0xLjQ=", "fileSize": 8, "publish": 1})
+    world.at_fake.ui_attach_file(ticket_id, "a.pdf", b"%PDF-1.4", file_name="a.pdf")
     world.fn_fake.fail_next(r"/attachments/\d+$", method="POST", status=500, after_acting=True)
     with pytest.raises(FieldNationError):
         world.svc.import_ticket(ticket_id)
