@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import httpx
 
 from autotask_fn.autotask import AutotaskClient, LocalLimiter
@@ -57,6 +58,10 @@ class Rig:
         self.fn_fake.register_webhook("https://host.test/fn", list(Events.all()), SECRET)
         self.store = SqliteStore()
         self.settings = settings or ConnectorSettings(webhook_secrets=(SECRET,))
+        if not self.settings.resource_map and self.settings.default_resource_id is None:
+            # Providers come without an e-mail: map the seeded technician by user id.
+            self.settings = attrs.evolve(self.settings, resource_map={
+                str(self.fn_fake.seed.provider_id): self.at_fake.seed.tech_resource_id})
         self.validated = self.settings.validate(self.at)
         self.clock = clock or self.fn_fake.clock.timestamp
         self.svc = self.service()

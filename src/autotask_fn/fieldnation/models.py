@@ -170,12 +170,19 @@ class Status:
     name: str | None = None
     code: str | None = None
     display: str | None = None
+    sub_status: str | None = None
+    """The assigned sub-state as text (published ``Status.sub_status`` is a string; an object
+    ``{name, code}`` is read by its ``code``)."""
     raw: Raw = attrs.field(factory=dict, repr=False)
 
 
 @attrs.frozen(kw_only=True)
 class User:
-    """A Field Nation user (buyer staff, provider, or the API user)."""
+    """A Field Nation user (buyer staff, provider, or the API user).
+
+    Providers come as the published ``MinimalUser`` ``{id, first_name, last_name, thumbnail}``:
+    ``email`` is ``None`` for them unless a response really carries one.
+    """
 
     id: int | None = None
     first_name: str | None = None
@@ -183,6 +190,7 @@ class User:
     email: str | None = None
     name: str | None = None
     role: str | None = None
+    thumbnail: str | None = None
     raw: Raw = attrs.field(factory=dict, repr=False)
 
     @property
@@ -331,12 +339,20 @@ class Signature:
 
 @attrs.frozen(kw_only=True)
 class CustomField:
-    """A custom field and its current value (values travel as strings)."""
+    """A custom field and its current value (values travel as strings).
+
+    Field Nation groups custom fields in sections (published ``CustomFieldCategory``:
+    ``{id, name, role, metadata, results: [fields]}``); ``section_id`` and ``section`` name the
+    section a field was read from (``None`` for a field that came ungrouped).
+    """
 
     id: int | None = None
     name: str | None = None
     value: str | None = None
     type: str | None = None
+    role: str | None = None
+    section_id: int | None = None
+    section: str | None = None
     raw: Raw = attrs.field(factory=dict, repr=False)
 
 
@@ -374,6 +390,9 @@ class WorkOrder:
     most one page). Nothing may be deleted because a row is missing from one of these."""
     assignee: User | None = None
     company: Company | None = None
+    type_of_work: str | None = None
+    """The name of the type of work (published ``type_of_work {id, name, industry}``; the
+    primary entry of a legacy ``types_of_work`` list)."""
     raw: Raw = attrs.field(factory=dict, repr=False)
 
     @classmethod
@@ -396,8 +415,12 @@ PAGED_SUB_COLLECTIONS = ("time_logs", "attachments", "signatures", "contacts")
 
 
 def _norm_status(obj: Raw) -> Raw:
+    sub = obj.get("sub_status")
+    if isinstance(sub, Mapping):  # tolerated: {name, code}
+        sub = sub.get("code", sub.get("name"))
     return {"id": to_int(obj.get("id")), "name": to_str(obj.get("name")),
-            "code": to_str(obj.get("code")), "display": to_str(obj.get("display"))}
+            "code": to_str(obj.get("code")), "display": to_str(obj.get("display")),
+            "sub_status": to_str(sub) or None}
 
 
 def _norm_user(obj: Raw) -> Raw:
@@ -406,8 +429,8 @@ def _norm_user(obj: Raw) -> Raw:
     return {"id": to_int(src.get("id", src.get("user_id"))),
             "first_name": to_str(src.get("first_name", src.get("firstName"))),
             "last_name": to_str(src.get("last_name", src.get("lastName"))),
-            "email": to_str(src.get("email")), "name": to_str(src.get("name")),
-            "role": to_str(src.get("role"))}
+            "email": to_str(src.get("email")) or None, "name": to_str(src.get("name")),
+            "role": to_str(src.get("role")), "thumbnail": to_str(src.get("thumbnail"))}
 
 
 def _user_or_none(value: object) -> Raw | None:
@@ -544,7 +567,9 @@ def _norm_signature(obj: Raw) -> Raw:
 
 def _norm_custom_field(obj: Raw) -> Raw:
     return {"id": to_int(obj.get("id")), "name": to_str(obj.get("name", obj.get("label"))),
-            "value": to_str(obj.get("value")), "type": to_str(obj.get("type"))}
+            "value": to_str(obj.get("value")), "type": to_str(obj.get("type")),
+            "role": to_str(obj.get("role")), "section_id": to_int(obj.get("section_id")),
+            "section": to_str(obj.get("section"))}
 
 
 def _norm_contact(obj: Raw) -> Raw:
@@ -552,15 +577,33 @@ def _norm_contact(obj: Raw) -> Raw:
         "id": to_int(obj.get("id"))}
 
 
-def _custom_fields(value: object) -> list[Any]:
-    # Custom fields may come grouped in sections that themselves hold {results}; flatten them.
+def _is_section(item: Mapping[str, Any]) -> bool:
+    # A section (published CustomFieldCategory) holds its fields in ``results``; a field never
+    # does (published CustomField has no ``results``), whatever its section's id is.
+    return isinstance(item.get("results"), list)
+
+
+def _custom_fields(value: object, section: Mapping[str, Any] | None = None) -> list[Any]:
+    """Every custom field of every section, in order (sections flattened, ids kept)."""
     out: list[Any] = []
     for item in results(value):
-        if item.get("id") is None and "results" in item:
-            out.extend(_custom_fields(item))
+        if _is_section(item):
+            out.extend(_custom_fields(item, item))
+        elif section is not None:
+            out.append({**item, "section_id": section.get("id"),
+                        "section": section.get("name")})
         else:
             out.append(item)
     return out
+
+
+def _type_of_work(obj: Raw) -> str | None:
+    single = obj.get("type_of_work")
+    if isinstance(single, Mapping):
+        return to_str(single.get("name"))
+    many = [t for t in obj.get("types_of_work") or [] if isinstance(t, Mapping)]
+    primary = [t for t in many if t.get("isPrimary") or t.get("is_primary")] or many
+    return to_str(primary[0].get("name")) if primary else None
 
 
 def _norm_work_order(obj: Raw) -> Raw:
@@ -585,6 +628,7 @@ def _norm_work_order(obj: Raw) -> Raw:
             obj.get(name, obj.get("folders") if name == "attachments" else None))),
         "assignee": _user_or_none(obj.get("assignee")),
         "company": _mapping(obj.get("company")),
+        "type_of_work": _type_of_work(obj),
     }
 
 

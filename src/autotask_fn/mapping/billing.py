@@ -109,6 +109,8 @@ class BillingMapper:
         """One expense as an ExpenseItem (``zeroed``: a disapproved expense, amount 0); billed
         to the ticket's company (``company_id``)."""
         text = self.label(expense)
+        if expense.author is not None:  # providers are rarely Autotask resources: say who
+            text = f"{text} ({expense.author.display_name})"
         fields: dict[str, Any] = {
             "expenseReportID": report_id, "ticketID": ticket_id,
             "expenseDate": at_date(day), "expenseCategory": category,

@@ -89,7 +89,9 @@ def _expense_facts(ctx: WorkOrderContext, mapper: AttachmentMapper) -> list[Any]
     for e in expenses_of(ctx):
         receipt = mapper.receipt(e)
         facts.append([e.id, e.status, str(e.amount), str(e.quantity), e.description,
-                      e.category, (e.author.email or "").lower() if e.author else None,
+                      e.category, e.author.id if e.author else None,
+                      (e.author.email or "").lower() if e.author else None,
+                      e.author.display_name if e.author else None,
                       e.added.isoformat() if e.added else None,
                       [receipt.id, receipt.size_bytes, receipt.name] if receipt else None])
     return facts
@@ -269,8 +271,7 @@ class ExpenseItemReconciler(RecordReconciler):
         if link is not None and link.data.get("report_id"):
             report_id = int(link.data["report_id"])
         else:
-            email = expense.author.email if expense.author else None
-            resource_id = ctx.service.resource_for(email, ctx)
+            resource_id = ctx.service.resource_for(expense.author, ctx)
             report = self.reports.find(ctx, resource_id, week_ending(day,
                                                                      settings.week_ending_day))
             report_id = report.at_id

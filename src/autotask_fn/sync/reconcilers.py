@@ -78,11 +78,12 @@ class TimeEntryReconciler(RecordReconciler):
         return ctx.settings.settings.time_entry_marker_field
 
     def fingerprint(self, ctx: WorkOrderContext) -> Any:
-        """Closed logs with their times and provider e-mail."""
+        """Closed logs with their times and provider (user id, e-mail when given, name)."""
         mapper = ctx.service.mapper
         return [
             [log.id, log.start.isoformat() if log.start else None,
              log.end.isoformat() if log.end else None, log.time_zone,
+             log.logged_by.id if log.logged_by else None,
              (log.logged_by.email or "").lower() if log.logged_by else None,
              log.logged_by.display_name if log.logged_by else None]
             for log in ctx.work_order.time_logs if mapper.is_closed(log)
@@ -99,8 +100,7 @@ class TimeEntryReconciler(RecordReconciler):
         if logs:
             role_id = self.role_id(ctx)
             for log in logs:
-                email = log.logged_by.email if log.logged_by else None
-                resource_id = ctx.service.resource_for(email, ctx)
+                resource_id = ctx.service.resource_for(log.logged_by, ctx)
                 out.extend(mapper.time_entry_parts(
                     log, ctx.work_order, env=ctx.env, ticket_id=ctx.ticket_id,
                     resource_id=resource_id, role_id=role_id, settings=ctx.settings))

@@ -76,7 +76,7 @@ from autotask_fn.sync.settings import ConnectorSettings, ValidatedSettings
 if TYPE_CHECKING:
     from autotask_fn.autotask import AutotaskClient
     from autotask_fn.fieldnation import FieldNationClient
-    from autotask_fn.fieldnation.models import WorkOrder
+    from autotask_fn.fieldnation.models import User, WorkOrder
     from autotask_fn.store.base import Store
 
 __all__ = ["SyncService", "WebhookAck", "WorkOrderLinker"]
@@ -568,11 +568,22 @@ class SyncService:
                            reports=tuple(reports), errors=tuple(errors))
 
     # ------------------------------------------------------------------ lookups
-    def resource_for(self, email: str | None, ctx: WorkOrderContext | None = None) -> int:
-        """The Autotask resource of a provider: settings map, then an active Resource with that
-        e-mail (cached), else the default resource. Resources are never created."""
+    def resource_for(self, provider: User | None, ctx: WorkOrderContext | None = None) -> int:
+        """The Autotask resource of a Field Nation provider (who logged time or added an expense).
+
+        Providers come as ``{id, first_name, last_name, thumbnail}`` (published
+        ``MinimalUser``): no e-mail. In order: ``resource_map`` by the provider's user id;
+        ``resource_map`` by e-mail, then an active Resource with that e-mail (cached), both only
+        when the response really carries an e-mail; else ``default_resource_id``. Resources are
+        never created; with none of these a :class:`SyncInputError` names the provider.
+        """
         settings = self.settings
-        key = (email or "").strip().lower()
+        user_id = provider.id if provider is not None else None
+        if user_id is not None and str(user_id) in settings.resource_map:
+            return settings.resource_map[str(user_id)]
+        key = ((provider.email if provider is not None else None) or "").strip().lower()
+        if "@" not in key:
+            key = ""
         if key and key in settings.resource_map:
             return settings.resource_map[key]
         cached_map: dict[str, Any] = ctx.data.setdefault("resources", {}) if ctx else {}
@@ -588,8 +599,12 @@ class SyncService:
             return found
         if settings.default_resource_id is not None:
             return settings.default_resource_id
-        raise SyncInputError("resource_map", f"no Autotask resource for provider "
-                                             f"{_mask_email(key)} and no default_resource_id")
+        who = f"user {user_id}" if user_id is not None else "(unknown)"
+        if key:
+            who += f" ({_mask_email(key)})"
+        raise SyncInputError("resource_map", f"no Autotask resource for Field Nation provider "
+                                             f"{who}: map the user id in resource_map or set "
+                                             "default_resource_id")
 
 
     def _lookup_resource(self, key: str) -> int | None:

@@ -138,14 +138,19 @@ class ConnectorSettings:
     """TicketNote ``publish`` label for internal Field Nation messages (INTERNAL, STAFF_NOTE)."""
 
     resource_map: Mapping[str, int] = attrs.field(factory=dict, converter=_lower_keys)
-    """Provider e-mail (case-insensitive) -> Autotask resource id."""
+    """Field Nation provider -> Autotask resource id. Keys are provider **user ids** (``2001``
+    or ``"2001"``); an e-mail key (case-insensitive) applies only when a response carries the
+    provider's e-mail, which Field Nation's published provider object
+    (``{id, first_name, last_name, thumbnail}``) does not."""
 
     lookup_resources_by_email: bool = True
-    """When an e-mail is not in ``resource_map``, look for an active Resource with that e-mail
-    (one query per e-mail, cached)."""
+    """When a provider really comes with an e-mail that is not in ``resource_map``, look for an
+    active Resource with that e-mail (one query per e-mail, cached)."""
 
     default_resource_id: int | None = None
-    """Resource for time whose provider has no Autotask resource; ``None`` refuses such time."""
+    """Resource for time and expenses of providers with no mapped resource (marketplace
+    providers usually have none); the provider's name goes into the entry's text. Required
+    unless ``resource_map`` maps provider user ids."""
 
     role_policy: Literal["ticket", "fixed"] = "ticket"
     """``ticket``: the ticket's ``assignedResourceRoleID`` (Autotask's default rule);
@@ -293,6 +298,7 @@ class ConnectorSettings:
                                         "these messages are hidden from providers"))
         if any(not s for s in self.webhook_secrets):
             faults.append(SettingsFault("webhook_secrets", "contains an empty secret"))
+        faults.extend(self._resource_faults())
         faults.extend(cross_faults(self))
         return faults
 
@@ -351,6 +357,17 @@ class ConnectorSettings:
             add("TicketAttachments", "query")
         return {entity: tuple(a for a in _ACTION_ORDER if a in actions)
                 for entity, actions in need.items()}
+
+    def _resource_faults(self) -> list[SettingsFault]:
+        bad = [k for k in self.resource_map if not (k.isdecimal() or "@" in k)]
+        faults = [SettingsFault(f"resource_map[{k!r}]", "keys are Field Nation provider user "
+                                "ids (or e-mails)") for k in bad]
+        if self.default_resource_id is None and not any(k.isdecimal() for k in self.resource_map):
+            faults.append(SettingsFault(
+                "default_resource_id",
+                "Field Nation providers carry no e-mail (only id and name), so no map covers "
+                "them: map provider user ids in resource_map or set default_resource_id"))
+        return faults
 
     def validate(self, at_client: Any) -> ValidatedSettings:
         """Resolve every label and id against the tenant; raise one :class:`SettingsError`

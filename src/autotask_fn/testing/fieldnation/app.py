@@ -59,6 +59,11 @@ class FakeFieldNation(TestHelpers, FakeService):
 
     With ``embed_token_in_links=True`` file links carry the caller's token
     (``...?access_token=...``), so a test can check that the sync never stores such URLs.
+
+    Expense receipts given on create are kept but not shown on read: Field Nation's published
+    Expense model has no ``receipt`` (contract row ``FN-EXPENSE-RECEIPT-READ``, unconfirmed).
+    ``receipts_on_read=True`` shows them as ``receipt: {id, file: {...}}``, an undocumented
+    variant for testing a client's tolerance.
     """
 
     BASE_URL: ClassVar[str] = "https://fake-fieldnation.test"
@@ -73,15 +78,26 @@ class FakeFieldNation(TestHelpers, FakeService):
     PROVIDER_PASSWORD: ClassVar[str] = "tech-password"  # noqa: S105
 
     def __init__(self, *, latency: float = 0.0, base_url: str | None = None,
-                 clock: Clock | None = None, embed_token_in_links: bool = False) -> None:
+                 clock: Clock | None = None, embed_token_in_links: bool = False,
+                 receipts_on_read: bool = False) -> None:
         super().__init__(latency=latency)
         self.base_url = (base_url or self.BASE_URL).rstrip("/")
         self.clock = as_fake_clock(clock)
         self.embed_token_in_links = embed_token_in_links
         self.state = FieldNationState(self.clock)
+        self.state.receipts_on_read = receipts_on_read
         self.tokens = Tokens(self.state, self.clock, self.CLIENT_ID, self.CLIENT_SECRET)
         self.hub = WebhookHub(self.clock, self.state.seed.company_id)
         self.state.on_event = self._on_event
+
+    @property
+    def receipts_on_read(self) -> bool:
+        """Whether expense reads show the receipt (an undocumented variant; default off)."""
+        return self.state.receipts_on_read
+
+    @receipts_on_read.setter
+    def receipts_on_read(self, value: bool) -> None:
+        self.state.receipts_on_read = value
 
     @property
     def seed(self) -> Seed:

@@ -92,11 +92,13 @@ def status_object(code: str, sub_status: str | None, routed: bool) -> dict[str, 
     sid, name = STATUSES[code]
     display = name
     shown_code = code
-    sub: dict[str, Any] | None = None
+    # Published Status.sub_status is a string (the vendor's example shows "" when none);
+    # which text it holds for a sub-state is unconfirmed: the fake shows the sub-state's name.
+    sub = ""
     if code == ASSIGNED and sub_status:
         display = f"{name}: {SUB_STATUSES[sub_status]}"
         shown_code = sub_status
-        sub = {"name": SUB_STATUSES[sub_status], "code": sub_status}
+        sub = SUB_STATUSES[sub_status]
     return {
         "id": sid,
         "name": name,

@@ -18,6 +18,14 @@ audience in the top-level ``role`` (as the new documentation's example shows), a
 no ``internal`` field: nothing in either source has one. ``state.message_shape =
 "documented"`` switches to the messages page's example instead (string ids, the audience
 only in ``role``, replies as a plain list).
+
+Shapes follow Field Nation's published models (``fieldnation/mulesoft-v2-connector``, see
+``tests/fieldnation/published/``): people are ``MinimalUser`` ``{id, first_name, last_name,
+thumbnail}`` (no e-mail; only the manager carries one), custom fields come in sections,
+expense ``amount`` is a number, ``status.sub_status`` a string, ``type_of_work`` an object and
+``assignee`` ``{user, status_id, work_order_id}``. Fields the published models lack but the
+reference documents (``incident_id``, ``location.display_name``, ``schedule.require_ontime``,
+signature ``title``) are contract rows of their own.
 """
 
 from __future__ import annotations
@@ -50,16 +58,21 @@ from autotask_fn.testing.fieldnation.timefmt import utc_obj
 
 LinkBuilder = Callable[[StoredFile], str]
 
+#: The keys of published ``Location`` the fake keeps from a create/update body, and the
+#: documented ``display_name`` (a contract row of its own).
+_LOCATION_KEYS = ("mode", "address1", "address2", "city", "state", "zip", "country", "type",
+                  "display_name", "saved_location", "notes")
+
 #: Sections ``columns`` may name (``id`` always comes back).
 SECTIONS = (
     "title", "description", "confidential", "status", "incident_id", "location", "schedule",
-    "types_of_work", "pay", "manager", "company", "assignee", "project", "template",
+    "type_of_work", "pay", "manager", "company", "assignee", "project", "template",
     "custom_fields", "contacts", "time_logs", "attachments", "signatures", "messages",
     "created", "updated",
 )
 #: Sections of a list row when no ``columns`` are given (no sub-collections).
 LIST_SECTIONS = (
-    "title", "status", "incident_id", "location", "schedule", "types_of_work", "pay",
+    "title", "status", "incident_id", "location", "schedule", "type_of_work", "pay",
     "manager", "company", "assignee", "project", "template", "created", "updated",
 )
 
@@ -92,10 +105,26 @@ def collection(results: Sequence[Any], actions: Sequence[str] = (), page: int = 
             "metadata": page_meta(len(results), page, size), "results": window}
 
 
+#: Custom field sections (published ``CustomFieldCategory``) by the role that fills them:
+#: ``(section id, name, role)``. Section ids and names are the fake's; their form is published.
+CUSTOM_FIELD_SECTIONS = contract_value("FN-CUSTOM-FIELD-SECTIONS", {
+    "buyer": (1, "Buyer custom fields", "buyer"),
+    "provider": (2, "Provider custom fields", "assigned_provider"),
+}, name="render.CUSTOM_FIELD_SECTIONS")
+
+
+@contract_rule("FN-PROVIDER-NO-EMAIL")
 def user_ref(user: User) -> dict[str, Any]:
-    """``{id, first_name, last_name, email}``."""
+    """A person as published ``MinimalUser``: ``{id, first_name, last_name, thumbnail}``."""
     return {"id": user.id, "first_name": user.first_name, "last_name": user.last_name,
-            "email": user.email}
+            "thumbnail": None}
+
+
+def manager_ref(user: User) -> dict[str, Any]:
+    """The work order manager (published ``Manager``: ``{id, first_name, last_name, email,
+    phone}``)."""
+    return {"id": user.id, "first_name": user.first_name, "last_name": user.last_name,
+            "email": user.email, "phone": None}
 
 
 @contract_rule("FN-WO-COLUMNS")
@@ -143,35 +172,55 @@ class Renderer:
         status["correlation_id"] = correlation_id(status)
         return status
 
+    @contract_rule("FN-SHAPE-INCIDENT-ID")
     def _s_incident_id(self, wo: WorkOrder) -> str | None:
         return wo.incident_id
 
+    @contract_rule("FN-SHAPE-LOCATION-DISPLAY-NAME", "FN-SHAPE-PUBLISHED")
     def _s_location(self, wo: WorkOrder) -> dict[str, Any]:
-        location = dict(wo.location)
+        # Only the fields of the published Location (plus the documented display_name);
+        # coordinates are always present, unknown (null) without a geocoder.
+        location = {k: wo.location[k] for k in _LOCATION_KEYS if k in wo.location}
+        coords = wo.location.get("coordinates")
+        location["coordinates"] = {
+            "latitude": None, "longitude": None, "exact": False,
+            **({k: coords[k] for k in ("latitude", "longitude", "exact") if k in coords}
+               if isinstance(coords, dict) else {})}
+        location["work_order_id"] = wo.id
         location["correlation_id"] = correlation_id(wo.location)
         return location
 
+    @contract_rule("FN-SHAPE-SCHEDULE-REQUIRE-ONTIME")
     def _s_schedule(self, wo: WorkOrder) -> dict[str, Any]:
         schedule = {"service_window": None, "require_ontime": False, **wo.schedule}
         schedule["time_zone"] = {"id": 1, "name": "UTC", "offset": 0}
+        schedule["work_order_id"] = wo.id
         schedule["correlation_id"] = correlation_id(wo.schedule)
         return schedule
 
-    def _s_types_of_work(self, wo: WorkOrder) -> list[dict[str, Any]]:
-        return [{"id": t["id"], "name": self.state.types_of_work[t["id"]],
-                 "isPrimary": t["isPrimary"]} for t in wo.types_of_work]
+    def _s_type_of_work(self, wo: WorkOrder) -> dict[str, Any] | None:
+        # Published TypeOfWork {id, name, industry}: the primary entry of the create list.
+        primary = [t for t in wo.types_of_work if t.get("isPrimary")] or wo.types_of_work
+        if not primary:
+            return None
+        tid = primary[0]["id"]
+        return {"id": tid, "name": self.state.types_of_work[tid], "industry": None}
 
     def _s_pay(self, wo: WorkOrder) -> dict[str, Any] | None:
         return dict(wo.pay) if wo.pay else None
 
     def _s_manager(self, wo: WorkOrder) -> dict[str, Any]:
-        return user_ref(self.state.user(wo.manager_id))
+        return manager_ref(self.state.user(wo.manager_id))
 
     def _s_company(self, wo: WorkOrder) -> dict[str, Any]:
         return {"id": self.state.seed.company_id, "name": COMPANY_NAME}
 
     def _s_assignee(self, wo: WorkOrder) -> dict[str, Any] | None:
-        return None if wo.assignee_id is None else user_ref(self.state.user(wo.assignee_id))
+        # Published Assignee: {user: MinimalUser, status_id, work_order_id, ...}.
+        if wo.assignee_id is None:
+            return None
+        return {"user": user_ref(self.state.user(wo.assignee_id)),
+                "status_id": lc.status_id(wo.status), "work_order_id": wo.id}
 
     def _s_project(self, wo: WorkOrder) -> dict[str, Any] | None:
         pid = wo.project_id
@@ -188,8 +237,8 @@ class Renderer:
         return utc_obj(wo.updated)
 
     def _s_custom_fields(self, wo: WorkOrder) -> dict[str, Any]:
-        fields = [self.custom_field(wo, cf_id) for cf_id in self.state.custom_field_defs]
-        return collection(fields, ["edit"] if wo.status in UPLOAD_STATES else [])
+        return collection(self.custom_field_sections(wo),
+                          ["edit"] if wo.status in UPLOAD_STATES else [])
 
     def _s_contacts(self, wo: WorkOrder) -> dict[str, Any]:
         return collection([self.contact(c) for c in wo.contacts], ["add"])
@@ -218,12 +267,33 @@ class Renderer:
                 "actions": ["add"], "metadata": page_meta(len(visible), 1, 25)}
 
     # -- sub-objects -----------------------------------------------------------------
+    @contract_rule("FN-CUSTOM-FIELD-SECTIONS")
+    def custom_field_sections(self, wo: WorkOrder) -> list[dict[str, Any]]:
+        """Custom fields grouped in sections (published ``CustomFieldCategory``:
+        ``{id, name, role, metadata, results}``), one per role that fills them."""
+        out = []
+        for filled_by, (section_id, name, role) in CUSTOM_FIELD_SECTIONS.items():
+            fields = [self.custom_field(wo, cf_id)
+                      for cf_id, d in self.state.custom_field_defs.items()
+                      if d["filled_by"] == filled_by]
+            if fields:
+                out.append({"id": section_id, "name": name, "role": role,
+                            "metadata": page_meta(len(fields), 1, max(len(fields), 25)),
+                            "results": fields})
+        return out
+
     def custom_field(self, wo: WorkOrder, cf_id: int) -> dict[str, Any]:
-        """One custom field with this work order's value (``None`` when unset)."""
+        """One custom field with this work order's value (``None`` when unset), as published
+        ``CustomField`` (who fills it in ``role``, ``required`` among ``flags``)."""
         definition = self.state.custom_field_defs[cf_id]
-        return {"id": cf_id, "name": definition["name"], "type": definition["type"],
-                "filled_by": definition["filled_by"], "required": definition["required"],
-                "value": wo.custom_values.get(cf_id)}
+        filled_by = definition["filled_by"]
+        return {"id": cf_id, "name": definition["name"], "tip": None,
+                "type": definition["type"], "role": CUSTOM_FIELD_SECTIONS[filled_by][2],
+                "options": [], "flags": ["required"] if definition["required"] else [],
+                "value": wo.custom_values.get(cf_id),
+                "category": CUSTOM_FIELD_SECTIONS[filled_by][1],
+                "order": list(self.state.custom_field_defs).index(cf_id) + 1,
+                "dependency": None, "actions": ["edit"]}
 
     def contact(self, contact: Contact) -> dict[str, Any]:
         """A contact."""
@@ -247,20 +317,26 @@ class Renderer:
             "was_late": False,
         }
 
+    @contract_rule("FN-EXPENSE-AMOUNT-NUMBER", "FN-EXPENSE-RECEIPT-READ")
     def expense(self, expense: Expense) -> dict[str, Any]:
-        """An expense (amount as a ``"50.00"`` string)."""
-        label, kind = self.state.expense_categories[expense.category_id]
-        return {
+        """An expense as published ``Expense`` (``amount`` a number, ``category`` ``{id,
+        name}``). The receipt given on create is kept but not shown: the published model has
+        no ``receipt`` on read (unconfirmed); ``state.receipts_on_read`` shows it as
+        ``receipt: {file...}``, the undocumented variant the SDK tolerates."""
+        label, _kind = self.state.expense_categories[expense.category_id]
+        out = {
             "id": expense.id, "status": expense.status,
             "status_description": expense.status_description,
-            "amount": str(expense.amount), "quantity": expense.quantity,
+            "amount": float(expense.amount), "quantity": expense.quantity,
             "description": expense.description,
-            "category": {"id": expense.category_id, "label": label, "type": kind},
+            "category": {"id": expense.category_id, "name": label},
             "company_expense": {"id": expense.category_id, "description": label},
             "author": user_ref(self.state.user(expense.author_id)),
             "added": utc_obj(expense.added),
-            "receipt": self.file(expense.receipt) if expense.receipt is not None else None,
         }
+        if self.state.receipts_on_read:
+            out["receipt"] = None if expense.receipt is None else self.file(expense.receipt)
+        return out
 
     @contract_rule("FN-MESSAGE-AUDIENCE", "FN-MESSAGE-SHAPE")
     def message(self, message: Message, parent: Message | None = None) -> dict[str, Any]:
@@ -323,6 +399,7 @@ class Renderer:
             "author": user_ref(self.state.user(stored.author_id)),
         }
 
+    @contract_rule("FN-SHAPE-SIGNATURE-TITLE")
     def signature(self, signature: Signature) -> dict[str, Any]:
         """A signature (``data`` holds the data URI on read)."""
         return {"id": signature.id, "name": signature.name, "title": signature.title,

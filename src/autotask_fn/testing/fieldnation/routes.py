@@ -310,8 +310,7 @@ def put_location(call: Call) -> FakeResponse:
 def list_wo_custom_fields(call: Call) -> FakeResponse:
     """``GET /workorders/{id}/custom_fields``."""
     wo = call.wo()
-    return paged(call.request, [call.view.custom_field(wo, i)
-                                for i in call.state.custom_field_defs], ["edit"])
+    return paged(call.request, call.view.custom_field_sections(wo), ["edit"])
 
 
 def get_wo_custom_field(call: Call) -> FakeResponse:
