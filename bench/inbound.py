@@ -44,7 +44,8 @@ class Rig(OutboundRig):
         self.inbound = InboundSettings(**{
             "webhook_secrets": (KEY,), "api_resource_id": self.at_fake.api_resource_id,
             **inbound})
-        self.settings = ConnectorSettings(webhook_secrets=(FN_SECRET,), inbound=self.inbound)
+        self.settings = ConnectorSettings(webhook_secrets=(FN_SECRET,), inbound=self.inbound,
+                                          resource_map=self.settings.resource_map)
         self.validated = self.settings.validate(self.at)
         self.svc = self.service()
 

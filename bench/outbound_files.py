@@ -50,6 +50,9 @@ def call_rows() -> list[tuple[str, int, int, int]]:
     rig = _rig()
     wo, _ = rig.linked_work_order(title="Bench expenses")
     fn = rig.fn_fake
+    # Receipts are measured as the undocumented variant shows them on read (Field Nation's
+    # published Expense model has none: contract row FN-EXPENSE-RECEIPT-READ).
+    fn.receipts_on_read = True
     measure(rig, wo, "first expense item (company, resource, report, scan)", 2,
             lambda: fn.add_expense(wo, "10.00", "Cable"))
     expense = measure(rig, wo, "expense item", 1, lambda: fn.add_expense(wo, "4.20", "Tape"))

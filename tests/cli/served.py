@@ -16,6 +16,10 @@ SETTINGS = f"""
 [settings]
 webhook_secrets = ["{FN_SECRET}"]
 
+# Field Nation providers carry no e-mail: the seeded technician by user id.
+[settings.resource_map]
+"{FakeFieldNation().seed.provider_id}" = {FakeAutotask().seed.tech_resource_id}
+
 [settings.inbound]
 type_of_work_id = 11
 pay = {{type = "fixed", base = {{amount = 150, units = 1}}}}

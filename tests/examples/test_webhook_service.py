@@ -35,7 +35,9 @@ class Host:
                                   pay={"type": "fixed", "base": {"amount": 100, "units": 1}})
         self.svc = SyncService(
             autotask=at, fieldnation=fn, store=SqliteStore(),
-            settings=ConnectorSettings(webhook_secrets=(FN_SECRET,), inbound=inbound),
+            settings=ConnectorSettings(
+                webhook_secrets=(FN_SECRET,), inbound=inbound,
+                resource_map={self.fn_fake.seed.provider_id: self.at_fake.seed.tech_resource_id}),
             clock=self.fn_fake.clock.timestamp)
         create_ticket_webhook(
             at, name="example", webhook_url="https://host.example/webhooks/autotask",

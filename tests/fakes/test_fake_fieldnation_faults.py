@@ -111,7 +111,7 @@ def test_one_clock_can_drive_several_fakes() -> None:
     shared = AutotaskClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
     fake = FakeFieldNation(clock=shared)
     wo = fake.create_work_order()
-    assert fake.work_order(wo)["created"] == {"utc": "2026-03-01 12:00:00"}
+    assert fake.work_order(wo)["milestones"]["created"] == {"utc": "2026-03-01 12:00:00"}
     token = fake.issue_token()
     fake.clock.advance(1800)  # moves the shared clock
     assert shared.now() == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)

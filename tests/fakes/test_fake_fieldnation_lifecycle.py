@@ -104,7 +104,7 @@ def test_provider_can_accept_a_route_but_not_take_an_unrouted_order() -> None:
     fake.route(wo)
     accepted = tech.post(url, json=body)
     assert accepted.status_code == 200
-    assert accepted.json()["assignee"]["id"] == fake.seed.provider_id
+    assert accepted.json()["assignee"]["user"]["id"] == fake.seed.provider_id
 
 
 def test_a_requested_order_is_visible_to_the_provider_until_someone_else_gets_it() -> None:

@@ -133,9 +133,10 @@ def test_expenses_create_review_and_validation(tech: httpx.Client, api: httpx.Cl
                                                   "quantity": 2, "category": {"id": parts}})
     assert made.status_code == 201
     expense = made.json()
-    assert (expense["amount"], expense["quantity"], expense["status"]) == ("50.00", 2, "new")
-    assert expense["category"]["label"] == "Parts"
-    assert expense["author"]["email"] == "tech@example.com"
+    assert (expense["amount"], expense["quantity"], expense["status"]) == (50, 2, "new")
+    assert expense["category"] == {"id": parts, "name": "Parts"}
+    assert expense["author"] == {"id": fake.seed.provider_id, "first_name": "Pat",
+                                 "last_name": "Tech", "thumbnail": None}
     assert expense["added"] == {"utc": "2026-01-05 09:00:00"}
     assert tech.put(f"{W}/{wo}/expenses/{expense['id']}",
                     json={"status": "approved"}).status_code == 403
@@ -154,8 +155,8 @@ def test_expense_helpers(fake: FakeFieldNation, api: httpx.Client, wo: int) -> N
     first = fake.add_expense(wo, "12.5", "Parking")
     fake.set_expense_status(wo, first, "approved")
     got = api.get(f"{W}/{wo}/expenses").json()["results"][0]
-    assert (got["id"], got["amount"], got["status"]) == (first, "12.50", "approved")
-    assert got["category"]["label"] == "Uncategorized"
+    assert (got["id"], got["amount"], got["status"]) == (first, 12.5, "approved")
+    assert got["category"]["name"] == "Uncategorized"
 
 
 # -- messages ------------------------------------------------------------------------------

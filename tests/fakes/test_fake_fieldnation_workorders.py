@@ -89,7 +89,7 @@ def test_other_fields_are_validated(api: httpx.Client, fake: FakeFieldNation) ->
     ok = api.put(f"{W}/{wo['id']}", json={"manager": {"id": fake.seed.manager_id},
                                           "types_of_work": [{"id": 12, "is_primary": True}]})
     assert ok.json()["manager"]["id"] == fake.seed.manager_id
-    assert ok.json()["types_of_work"] == [{"id": 12, "name": "Point of Sale", "isPrimary": True}]
+    assert ok.json()["type_of_work"] == {"id": 12, "name": "Point of Sale", "industry": None}
 
 
 def test_list_pages_and_filters(api: httpx.Client) -> None:
@@ -115,7 +115,8 @@ def test_full_lifecycle_over_rest(api: httpx.Client, fake: FakeFieldNation) -> N
     assert routed.json()["status"]["id"] == 9
     assigned = api.post(f"{W}/{wo}/assignee", json={"user": {"id": fake.seed.provider_id}})
     assert assigned.json()["status"]["id"] == 3
-    assert assigned.json()["assignee"]["email"] == "tech@example.com"
+    assert assigned.json()["assignee"]["user"]["id"] == fake.seed.provider_id
+    assert "email" not in assigned.json()["assignee"]["user"]
     tech = fake.http_client("tech")
     assert tech.put(f"{W}/{wo}/job-status", json={"status": "complete"}).json()["status"]["id"] == 4
     assert api.delete(f"{W}/{wo}/complete", params={"reason": "missing photos"}).status_code == 200
@@ -179,8 +180,8 @@ def test_custom_fields_on_a_work_order(api: httpx.Client, fake: FakeFieldNation)
     cf = fake.seed.custom_fields["Autotask Ticket Number"]
     assert api.put(f"{W}/{wo}/custom_fields/{cf}", json={"value": "T42"}).json()["value"] == "T42"
     assert api.get(f"{W}/{wo}/custom_fields/{cf}").json()["value"] == "T42"
-    listed = api.get(f"{W}/{wo}/custom_fields").json()["results"]
-    assert {c["id"]: c["value"] for c in listed}[cf] == "T42"
+    sections = api.get(f"{W}/{wo}/custom_fields").json()["results"]
+    assert {c["id"]: c["value"] for s in sections for c in s["results"]}[cf] == "T42"
     assert api.put(f"{W}/{wo}/custom_fields/{cf}", json={"value": 42}).status_code == 400
     assert api.get(f"{W}/{wo}/custom_fields/1").status_code == 404
 

@@ -153,7 +153,8 @@ def test_missing_create_settings_fail_at_validation(world: OutboundWorld,
     create = OutboundCreateSettings(**{"enabled": True,
                                        "default_company_id": world.at_fake.seed.company_id,
                                        **options})
-    settings = ConnectorSettings(create=create)
+    settings = ConnectorSettings(create=create,
+                                 default_resource_id=world.at_fake.seed.tech_resource_id)
     if field is None:
         assert settings.validate(world.at).parts["create"]["queue"] == QUEUE_FIELD_SERVICES
         return
@@ -164,7 +165,9 @@ def test_missing_create_settings_fail_at_validation(world: OutboundWorld,
 
 def test_the_old_outbound_create_flag_alone_is_refused(world: OutboundWorld) -> None:
     with pytest.raises(SettingsError) as caught:
-        ConnectorSettings(outbound_create=True).validate(world.at)
+        ConnectorSettings(outbound_create=True,
+                          default_resource_id=world.at_fake.seed.tech_resource_id,
+                          ).validate(world.at)
     assert caught.value.fields == ("outbound_create",)
 
 

@@ -15,7 +15,8 @@ from autotask_fn.testing.autotask.picklists import EXPENSE_CATEGORY_TRAVEL
 
 
 def test_defaults_validate_and_resolve_against_the_tenant(world: OutboundWorld) -> None:
-    parts = ConnectorSettings().validate(world.at).parts
+    tech = world.at_fake.seed.tech_resource_id
+    parts = ConnectorSettings(default_resource_id=tech).validate(world.at).parts
     assert parts["expenses"]["default_category"] == 7  # "Other"
     assert parts["attachments"] == {"publish": 1, "public_publish": 1}
     assert parts["create"] == {}  # off: nothing read, nothing required
@@ -30,6 +31,7 @@ def test_settings_build_from_plain_nested_tables(world: OutboundWorld) -> None:
         "expenses": {"trigger": "approved", "category_map": {"Travel": "Travel"}},
         "attachments": {"embed_limit": 1_000_000, "sync_files": False},
         "create": {"enabled": True, "default_company_id": world.at_fake.seed.company_id},
+        "resource_map": {str(world.fn_fake.seed.provider_id): world.at_fake.seed.tech_resource_id},
     })
     assert isinstance(settings.expenses, ExpenseSettings)
     assert isinstance(settings.attachments, AttachmentSettings)

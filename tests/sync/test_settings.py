@@ -67,7 +67,8 @@ def test_service_validates_plain_settings_on_construction(world: World) -> None:
         SyncService(autotask=world.at, fieldnation=world.fn, store=world.store,
                     settings=ConnectorSettings(note_type="Nope"))
     svc = SyncService(autotask=world.at, fieldnation=world.fn, store=world.store,
-                      settings=ConnectorSettings(webhook_secrets=(SECRET,)))
+                      settings=ConnectorSettings(webhook_secrets=(SECRET,),
+                                                 default_resource_id=world.at_fake.seed.tech_resource_id))
     assert isinstance(svc.validated, ValidatedSettings)
 
 
@@ -79,7 +80,8 @@ def test_service_refuses_anything_else(world: World) -> None:
 
 
 def test_secrets_never_appear_in_reprs(world: World) -> None:
-    settings = ConnectorSettings(webhook_secrets=("s3cr3t-webhook-key",))
+    settings = ConnectorSettings(webhook_secrets=("s3cr3t-webhook-key",),
+                                 default_resource_id=world.at_fake.seed.tech_resource_id)
     assert "s3cr3t" not in repr(settings)
     assert "s3cr3t" not in repr(settings.validate(world.at))
     assert "s3cr3t" not in repr(world.service())

@@ -34,7 +34,8 @@ _ENUM = re.compile(r"public enum (?P<name>\w+) \{(?P<body>.*?);", re.S)
 _ENUM_VALUE = re.compile(r'\w+\("(?P<value>[^"]*)"\)')
 _SCALARS = {"Integer": "integer", "Long": "integer", "BigDecimal": "number", "Double": "number",
             "Float": "number", "String": "string", "Boolean": "boolean",
-            "java.util.Date": "date", "OffsetDateTime": "date", "Object": "any"}
+            "java.util.Date": "date", "OffsetDateTime": "date", "Object": "any",
+            "java.io.File": "object"}
 
 
 def _git(gitdir: str, *args: str) -> str:
@@ -133,7 +134,7 @@ def main(gitdir: str) -> None:
                                        "work-order response)",
             "roots": list(ROOTS),
             "types": "integer, number, string, boolean, date (java.util.Date), any (Object), "
-                     "list<T>, or another model's name",
+                     "object (java.io.File), list<T>, or another model's name",
         },
         "models": models(gitdir, commit),
         "response_paths": response_paths(gitdir, commit),

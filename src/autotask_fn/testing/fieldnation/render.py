@@ -6,7 +6,10 @@ carry their files in ``results`` as well::
     {"id", "name", "type", "min_files", "max_files", "min_bytes", "max_bytes", "actions",
      "results": [{"id", "folder_id", "file": {"name", "link", "size_bytes"}, "notes",
                   "created": {"utc"}, "status", "status_description",
-                  "show_before_assignment", "visible_to_provider", "author": {...}}]}
+                  "show_before_assignment", "author": {...}}]}
+
+(``visible_to_provider`` is an update field of the reference; the published Attachment has
+no such key on read, so the fake applies it without showing it.)
 
 A work order embeds at most one page (25 rows) of each sub-collection, with the
 ``metadata.total`` of all of them; the rest is read from the sub-resource's own endpoint.
@@ -68,15 +71,16 @@ SECTIONS = (
     "title", "description", "confidential", "status", "incident_id", "location", "schedule",
     "type_of_work", "pay", "manager", "company", "assignee", "project", "template",
     "custom_fields", "contacts", "time_logs", "attachments", "signatures", "messages",
-    "created", "updated",
+    "milestones",
 )
 #: Sections of a list row when no ``columns`` are given (no sub-collections).
 LIST_SECTIONS = (
     "title", "status", "incident_id", "location", "schedule", "type_of_work", "pay",
-    "manager", "company", "assignee", "project", "template", "created", "updated",
+    "manager", "company", "assignee", "project", "template", "milestones",
 )
 
 
+@contract_rule("FN-SHAPE-ENVELOPE-CORRELATION-ID")
 def correlation_id(value: Any) -> str:
     """A 40-hex version hash of a sub-object, as Field Nation puts on sub-objects."""
     data = json.dumps(value, sort_keys=True, default=str).encode()
@@ -230,11 +234,9 @@ class Renderer:
         tid = wo.template_id
         return None if tid is None else {"id": tid, "name": self.state.templates[tid]}
 
-    def _s_created(self, wo: WorkOrder) -> dict[str, str] | None:
-        return utc_obj(wo.created)
-
-    def _s_updated(self, wo: WorkOrder) -> dict[str, str] | None:
-        return utc_obj(wo.updated)
+    def _s_milestones(self, wo: WorkOrder) -> dict[str, Any]:
+        # Published Milestones: when the work order was created (the model has no "updated").
+        return {"created": utc_obj(wo.created)}
 
     def _s_custom_fields(self, wo: WorkOrder) -> dict[str, Any]:
         return collection(self.custom_field_sections(wo),
@@ -395,7 +397,6 @@ class Renderer:
             "notes": stored.notes, "created": utc_obj(stored.created),
             "status": stored.status, "status_description": stored.status_description,
             "show_before_assignment": stored.show_before_assignment,
-            "visible_to_provider": stored.visible_to_provider,
             "author": user_ref(self.state.user(stored.author_id)),
         }
 
