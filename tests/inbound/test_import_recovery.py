@@ -153,3 +153,22 @@ def test_an_attachment_upload_that_failed_after_storing_is_adopted_not_copied_tw
     links = world.store.list_links(world.svc.scope, "at_attachment")
     assert len({lk.fn_id for lk in links}) == 2
     assert world.svc.import_ticket(ticket_id).changes == ()
+
+
+@pytest.mark.contract("FN-SHAPE-INCIDENT-ID")
+def test_a_lost_create_is_adopted_even_where_field_nation_keeps_no_incident_id(
+        world: InboundWorld) -> None:
+    # incident_id is in no published Field Nation model: recovery does not rest on it alone.
+    ticket_id = world.ticket()
+    world.fn_fake.fail_next(r"/workorders$", method="POST", after_acting=True, timeout=True)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the transport error is named
+        world.svc.import_ticket(ticket_id)
+    (wo_id,) = world.fn_fake.state.work_orders
+    world.fn_fake.state.work_orders[wo_id].incident_id = None  # not kept, not searchable
+
+    retry = world.svc.import_ticket(ticket_id)
+
+    assert retry.recovered
+    assert not retry.created
+    assert list(world.fn_fake.state.work_orders) == [wo_id]
+    assert world.at_fake.record("Tickets", ticket_id)["externalID"] == f"[FN:custom:wo:{wo_id}]"

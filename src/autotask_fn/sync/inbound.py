@@ -43,6 +43,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -361,6 +362,7 @@ class TicketImporter:
         self.store.put_intent(intent_key, {
             "op": "create_work_order", "entity": loaded.entity, "id": loaded.id,
             "incident_id": parts.get("incident_id"), "at": self.clock(),
+            "title": parts.get("title"),
         })
         payload = self.mapper.create_payload(parts)
         custom = _custom_fields(parts)
@@ -566,6 +568,10 @@ class TicketImporter:
             else:
                 return None
             wo_id = self._find_by_incident(incident)
+            if wo_id is None and intent is not None:
+                # incident_id is in no published Field Nation model (FN-SHAPE-INCIDENT-ID):
+                # a create whose answer was lost is also found by its title and time.
+                wo_id = self._find_by_intent(intent)
             if wo_id is None:
                 return None
         else:
@@ -576,6 +582,18 @@ class TicketImporter:
         return Link(scope=self.scope, kind=WO_KIND, fn_id=str(wo_id),
                     at_entity=loaded.anchor_entity, at_id=int(loaded.anchor["id"]),
                     work_order_id=wo_id, data={})
+
+    def _find_by_intent(self, intent: Mapping[str, Any]) -> int | None:
+        """The one unlinked work order with the intended title created since the intent
+        (a minute of clock skew allowed); ``None`` when there is none or more than one."""
+        title, at = intent.get("title"), intent.get("at")
+        if not title or not isinstance(at, int | float):
+            return None
+        since = datetime.fromtimestamp(float(at) - 60, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        found = {int(wo.id) for wo in self.fieldnation.iter_work_orders({"created": since})
+                 if wo.title == title
+                 and self.store.get_link(self.scope, WO_KIND, str(wo.id)) is None}
+        return found.pop() if len(found) == 1 else None
 
     def _find_by_incident(self, incident_id: str) -> int | None:
         # f_incident_id is not a documented filter (the API may refuse or ignore it), so the
