@@ -45,6 +45,10 @@ class Served(Rig):
     def __init__(self, spec: list[str], **settings: Any) -> None:
         self.settings_map: dict[str, Any] = {"webhook_secrets": [SECRET], **settings}
         super().__init__(ConnectorSettings.from_mapping(self.settings_map))
+        # the rig maps the seeded provider by user id; the workers get the same map
+        self.settings_map["resource_map"] = dict(self.settings.resource_map)
+        # receipts as the undocumented variant shows them (FN-EXPENSE-RECEIPT-READ)
+        self.fn_fake.receipts_on_read = True
         self.spec = spec
         self._servers = [serve(self.at_fake), serve(self.fn_fake)]
         at_port = self._servers[0].server_address[1]
