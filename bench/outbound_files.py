@@ -52,7 +52,7 @@ def call_rows() -> list[tuple[str, int, int, int]]:
     fn = rig.fn_fake
     # Receipts are measured as the undocumented variant shows them on read (Field Nation's
     # published Expense model has none: contract row FN-EXPENSE-RECEIPT-READ).
-    fn.receipts_on_read = True
+    fn.receipts_on_read = "receipt"
     measure(rig, wo, "first expense item (company, resource, report, scan)", 2,
             lambda: fn.add_expense(wo, "10.00", "Cable"))
     expense = measure(rig, wo, "expense item", 1, lambda: fn.add_expense(wo, "4.20", "Tape"))

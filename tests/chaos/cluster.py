@@ -48,7 +48,7 @@ class Served(Rig):
         # the rig maps the seeded provider by user id; the workers get the same map
         self.settings_map["resource_map"] = dict(self.settings.resource_map)
         # receipts as the undocumented variant shows them (FN-EXPENSE-RECEIPT-READ)
-        self.fn_fake.receipts_on_read = True
+        self.fn_fake.receipts_on_read = "receipt"
         self.spec = spec
         self._servers = [serve(self.at_fake), serve(self.fn_fake)]
         at_port = self._servers[0].server_address[1]

@@ -52,7 +52,7 @@ def test_exact_end_state_of_expenses_receipts_files_and_signatures(destination: 
         for k in range(2):
             amount = Decimal(f"{10 + n}.{25 * k:02d}")
             expense = fn.add_expense(wo, str(amount), f"Item {k}", receipt=PNG + bytes([k]))
-            fn.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+            fn.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
             expenses[wo][expense] = amount
         files[wo] |= {fn.upload_file(wo, f"photo{k}.jpg", bytes([n, k]) * 500)
                       for k in range(2)}

@@ -26,7 +26,7 @@ def test_an_expense_becomes_a_charge_with_decimal_units_and_its_billing_code() -
     wo, ticket = world.linked_work_order()
     expense = world.fn_fake.add_expense(wo, "0.58", "Mileage to site", category_id=303,
                                         quantity=37, receipt=PNG)
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     world.sync(wo)
     [charge] = world.on_ticket("TicketCharges", ticket)
     assert Decimal(str(charge["unitCost"])) == Decimal("0.58")
@@ -44,7 +44,7 @@ def test_a_disapproved_expense_deletes_its_charge_and_receipt() -> None:
     world = charge_world()
     wo, ticket = world.linked_work_order()
     expense = world.fn_fake.add_expense(wo, "30.00", "Lunch", receipt=PNG)
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     world.sync(wo)
     world.fn_fake.set_expense_status(wo, expense, "disapproved")
     report = world.sync(wo)

@@ -24,7 +24,7 @@ def test_an_expense_becomes_an_item_on_the_submitters_weekly_report() -> None:
     wo, ticket = world.linked_work_order()
     expense = world.fn_fake.add_expense(wo, "12.35", "HDMI cable", category_id=PARTS,
                                         quantity=3, receipt=PNG)
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     world.sync(wo)
     [item] = items(world, ticket)
     [report] = world.at_fake.records("ExpenseReports")
@@ -49,7 +49,7 @@ def test_a_receipt_added_later_sets_have_receipt_and_attaches_it(world: Outbound
     assert items(world, ticket)[0]["haveReceipt"] is False
     assert world.on_ticket("TicketAttachments", ticket) == []
     world.fn_fake.attach_receipt(wo, expense, PNG + b"more", name="parking.png")
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     report = world.sync(wo)
     assert {(c.kind, c.action) for c in report.changes} == {
         ("expense", Action.UPDATED), ("receipt", Action.CREATED)}
@@ -96,7 +96,7 @@ def test_a_submitted_report_locks_its_items_and_the_link_diverges(world: Outboun
     world.sync(wo)
     world.at_fake.submit_expense_report(world.at_fake.records("ExpenseReports")[0]["id"])
     world.fn_fake.attach_receipt(wo, expense, PNG)
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     report = world.sync(wo)
     assert [c.action for c in report.changes if c.kind == "expense"] == [Action.DIVERGED]
     link = world.store.get_link(world.svc.scope, "expense", str(expense))
@@ -137,7 +137,7 @@ def test_trigger_approved_waits_for_the_buyers_approval() -> None:
     world = OutboundWorld(expenses=ExpenseSettings(trigger="approved"))
     wo, ticket = world.linked_work_order()
     expense = world.fn_fake.add_expense(wo, "15.00", "Fuel", receipt=PNG)
-    world.fn_fake.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     world.sync(wo)
     assert items(world, ticket) == []
     assert world.on_ticket("TicketAttachments", ticket) == []
@@ -197,3 +197,21 @@ def test_a_receipt_not_shown_on_read_is_never_claimed(world: OutboundWorld) -> N
     [item] = items(world, ticket)
     assert item["haveReceipt"] is False
     assert world.on_ticket("TicketAttachments", ticket) == []
+
+
+@pytest.mark.contract("FN-EXPENSE-RECEIPT-READ")
+def test_a_receipt_url_on_the_expense_sets_have_receipt_and_is_attached_as_a_link(
+        world: OutboundWorld) -> None:
+    # Field Nation's Expenses page shows a read receipt as "receipt_url".
+    world.fn_fake.receipts_on_read = "receipt_url"
+    wo, ticket = world.linked_work_order()
+    expense = world.fn_fake.add_expense(wo, "12.35", "HDMI cable", receipt=PNG,
+                                        receipt_name="hdmi.png")
+    world.sync(wo)
+    [item] = items(world, ticket)
+    assert item["haveReceipt"] is True
+    [receipt] = world.on_ticket("TicketAttachments", ticket)
+    assert receipt["title"].startswith(f"[FN:custom:receipt:{expense}]")
+    assert receipt["attachmentType"] == "URL"
+    assert receipt["fullPath"].endswith("hdmi.png")
+    assert world.sync(wo).changes == ()  # nothing twice

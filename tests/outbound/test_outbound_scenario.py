@@ -33,7 +33,7 @@ def test_providers_complete_work_and_labour_expenses_and_receipts_appear_for_bil
         fn.check_in(wo, start)
         fn.check_out(wo, start + timedelta(hours=2, minutes=30))
         fn.add_expense(wo, "24.99", "Mounting bracket", receipt=PNG)
-        fn.receipts_on_read = True  # the undocumented variant (FN-EXPENSE-RECEIPT-READ)
+        fn.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
         fn.add_expense(wo, "0.58", "Mileage", quantity=40)
         fn.upload_file(wo, "installed.jpg", b"photo" * 200)
         fn.capture_signature(wo, "Store manager")

@@ -92,8 +92,15 @@ class AttachmentMapper:
         return "note"
 
     def receipt(self, expense: Expense) -> Attachment | None:
-        """The receipt file of an expense (``receipt`` object of the expense), if any."""
-        raw = expense.raw.get("receipt") if isinstance(expense.raw, Mapping) else None
+        """The receipt the expense read shows, if any: ``receipt_url`` (Field Nation's
+        Expenses page) or a ``receipt`` file object. ``None`` when the read shows none, which
+        is what the published Expense model describes: nothing is assumed."""
+        raw_map = expense.raw if isinstance(expense.raw, Mapping) else {}
+        url = raw_map.get("receipt_url")
+        if isinstance(url, str) and url.strip():
+            name = urlsplit(url.strip()).path.rsplit("/", 1)[-1] or None
+            return Attachment(name=name, link=url.strip(), raw={"receipt_url": url})
+        raw = raw_map.get("receipt")
         if not isinstance(raw, Mapping) or not raw:
             return None
         try:

@@ -62,8 +62,8 @@ class FakeFieldNation(TestHelpers, FakeService):
 
     Expense receipts given on create are kept but not shown on read: Field Nation's published
     Expense model has no ``receipt`` (contract row ``FN-EXPENSE-RECEIPT-READ``, unconfirmed).
-    ``receipts_on_read=True`` shows them as ``receipt: {id, file: {...}}``, an undocumented
-    variant for testing a client's tolerance.
+    ``receipts_on_read="receipt_url"`` shows them as the vendor's Expenses page does
+    (``receipt_url``), ``"receipt"`` as a file object ``receipt: {id, file: {...}}``.
     """
 
     BASE_URL: ClassVar[str] = "https://fake-fieldnation.test"
@@ -79,7 +79,7 @@ class FakeFieldNation(TestHelpers, FakeService):
 
     def __init__(self, *, latency: float = 0.0, base_url: str | None = None,
                  clock: Clock | None = None, embed_token_in_links: bool = False,
-                 receipts_on_read: bool = False) -> None:
+                 receipts_on_read: str = "none") -> None:
         super().__init__(latency=latency)
         self.base_url = (base_url or self.BASE_URL).rstrip("/")
         self.clock = as_fake_clock(clock)
@@ -91,12 +91,15 @@ class FakeFieldNation(TestHelpers, FakeService):
         self.state.on_event = self._on_event
 
     @property
-    def receipts_on_read(self) -> bool:
-        """Whether expense reads show the receipt (an undocumented variant; default off)."""
+    def receipts_on_read(self) -> str:
+        """How expense reads show a receipt: ``"none"`` (default), ``"receipt_url"`` or
+        ``"receipt"``."""
         return self.state.receipts_on_read
 
     @receipts_on_read.setter
-    def receipts_on_read(self, value: bool) -> None:
+    def receipts_on_read(self, value: str) -> None:
+        if value not in ("none", "receipt_url", "receipt"):
+            raise ValueError("receipts_on_read is 'none', 'receipt_url' or 'receipt'")
         self.state.receipts_on_read = value
 
     @property

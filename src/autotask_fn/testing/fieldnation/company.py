@@ -45,9 +45,9 @@ class CompanyState:
             303: ("Travel", "custom"), 304: ("Mileage", "custom"),
         }
         self.default_expense_category = 301
-        #: Show an expense's receipt on read as ``receipt: {file...}`` (undocumented variant;
-        #: off: the published Expense model has no receipt on read).
-        self.receipts_on_read = False
+        #: How an expense read shows its receipt: ``"none"`` (the published Expense model),
+        #: ``"receipt_url"`` (the vendor's Expenses page) or ``"receipt"`` (a file object).
+        self.receipts_on_read = "none"
         #: id -> definition (name, type, filled_by, required).
         self.custom_field_defs: dict[int, dict[str, Any]] = {
             501: {"name": "Autotask Ticket Number", "type": "text", "filled_by": "buyer",

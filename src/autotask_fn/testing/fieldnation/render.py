@@ -322,9 +322,9 @@ class Renderer:
     @contract_rule("FN-EXPENSE-AMOUNT-NUMBER", "FN-EXPENSE-RECEIPT-READ")
     def expense(self, expense: Expense) -> dict[str, Any]:
         """An expense as published ``Expense`` (``amount`` a number, ``category`` ``{id,
-        name}``). The receipt given on create is kept but not shown: the published model has
-        no ``receipt`` on read (unconfirmed); ``state.receipts_on_read`` shows it as
-        ``receipt: {file...}``, the undocumented variant the SDK tolerates."""
+        name}``). The receipt given on create is kept but, by default, not shown: the
+        published model has no receipt on read. ``state.receipts_on_read`` shows it as the
+        vendor's Expenses page does (``"receipt_url"``) or as a file object (``"receipt"``)."""
         label, _kind = self.state.expense_categories[expense.category_id]
         out = {
             "id": expense.id, "status": expense.status,
@@ -336,8 +336,11 @@ class Renderer:
             "author": user_ref(self.state.user(expense.author_id)),
             "added": utc_obj(expense.added),
         }
-        if self.state.receipts_on_read:
+        shown = self.state.receipts_on_read
+        if shown == "receipt":
             out["receipt"] = None if expense.receipt is None else self.file(expense.receipt)
+        elif shown == "receipt_url":
+            out["receipt_url"] = None if expense.receipt is None else self.link(expense.receipt)
         return out
 
     @contract_rule("FN-MESSAGE-AUDIENCE", "FN-MESSAGE-SHAPE")
