@@ -32,12 +32,6 @@ DOCUMENTED_EXTRAS = {
     "expenses.correlation_id": "FN-SHAPE-ENVELOPE-CORRELATION-ID",
 }
 
-#: Message fields pending the messages rework (helper "fnmsg", issue 21 item 4): the published
-#: Message has an integer ``msg_id``, ``replies`` as an envelope and no ``internal``.
-MESSAGES_PENDING = {
-    "messages.results[].internal", "messages.results[].msg_id", "messages.results[].replies",
-}
-
 #: Sub-collection endpoint -> its published root model.
 ENDPOINTS = {
     "time_logs": "TimeLogs", "expenses": "Expenses", "messages": "Messages",
@@ -110,8 +104,8 @@ def test_every_field_of_the_fake_is_published_or_a_sourced_contract_row() -> Non
         mismatched.update(found.mismatched)
     rows = contract_ids()
     allowed = {path for path, cid in DOCUMENTED_EXTRAS.items() if cid in rows}
-    assert sorted(set(unknown) - allowed - MESSAGES_PENDING) == [], unknown
-    assert sorted(set(mismatched) - MESSAGES_PENDING) == []
+    assert sorted(set(unknown) - allowed) == [], unknown
+    assert mismatched == {}
     # the documented extras are really rendered (else their rows describe nothing)
     assert set(DOCUMENTED_EXTRAS) <= set(unknown)
 
