@@ -80,6 +80,7 @@ def receipt_over_the_tenants_budget(world: OutboundWorld, wording: str | None) -
     world.at_fake.set_tenant_option(attachment_window_bytes=len(PNG) - 1,
                                     attachment_budget_text=wording)
     wo, _ticket = world.linked_work_order()
+    world.fn_fake.receipts_on_read = "receipt"  # a variant (FN-EXPENSE-RECEIPT-READ)
     world.fn_fake.add_expense(wo, "12.00", "Cable", receipt=PNG)
     world.fn_fake.post_message(wo, "receipt added")  # a delivery, so the inbox has an entry
     assert set(world.deliver_all()) == {200}
