@@ -35,6 +35,10 @@ class FakeConfig:
             lines.extend(f"{key} = {_toml(value)}" for key, value in values.items())
         lines.append("\n[settings.inbound]")
         lines.extend(f"{key} = {value}" for key, value in _SETTINGS.items())
+        # Field Nation providers carry no e-mail: the seeded technician is mapped by user id.
+        provider, resource = _seeded_technician()
+        lines.append("\n[settings.resource_map]")
+        lines.append(f'"{provider}" = {resource}')
         return "\n".join(lines) + "\n"
 
     def env(self) -> dict[str, str]:
@@ -47,6 +51,13 @@ class FakeConfig:
     def env_lines(self) -> str:
         """``export AUTOTASK_FN_...=...`` lines for a POSIX shell."""
         return "\n".join(f"export {k}={_shell(v)}" for k, v in self.env().items())
+
+
+def _seeded_technician() -> tuple[int, int]:
+    """The seeded Field Nation provider's user id and the Autotask technician's resource id."""
+    from autotask_fn.testing import FakeAutotask, FakeFieldNation
+
+    return FakeFieldNation().seed.provider_id, FakeAutotask().seed.tech_resource_id
 
 
 def fake_config(at_origin: str, fn_origin: str, store: Path) -> FakeConfig:
