@@ -30,6 +30,7 @@ DOCUMENTED_EXTRAS = {
     "schedule.require_ontime": "FN-SHAPE-SCHEDULE-REQUIRE-ONTIME",
     "signatures.results[].title": "FN-SHAPE-SIGNATURE-TITLE",
     "expenses.correlation_id": "FN-SHAPE-ENVELOPE-CORRELATION-ID",
+    "updated": "FN-WO-UPDATED-MOVES",
 }
 
 #: Sub-collection endpoint -> its published root model.

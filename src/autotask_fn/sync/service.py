@@ -568,7 +568,8 @@ class SyncService:
                            reports=tuple(reports), errors=tuple(errors))
 
     # ------------------------------------------------------------------ lookups
-    def resource_for(self, provider: User | None, ctx: WorkOrderContext | None = None) -> int:
+    def resource_for(self, provider: User | str | None,
+                     ctx: WorkOrderContext | None = None) -> int:
         """The Autotask resource of a Field Nation provider (who logged time or added an expense).
 
         Providers come as ``{id, first_name, last_name, thumbnail}`` (published
@@ -576,12 +577,18 @@ class SyncService:
         ``resource_map`` by e-mail, then an active Resource with that e-mail (cached), both only
         when the response really carries an e-mail; else ``default_resource_id``. Resources are
         never created; with none of these a :class:`SyncInputError` names the provider.
+        A plain string is taken as an e-mail (the form of earlier releases).
         """
         settings = self.settings
-        user_id = provider.id if provider is not None else None
+        email: str | None
+        if isinstance(provider, str):
+            user_id, email = None, provider
+        else:
+            user_id = provider.id if provider is not None else None
+            email = provider.email if provider is not None else None
         if user_id is not None and str(user_id) in settings.resource_map:
             return settings.resource_map[str(user_id)]
-        key = ((provider.email if provider is not None else None) or "").strip().lower()
+        key = (email or "").strip().lower()
         if "@" not in key:
             key = ""
         if key and key in settings.resource_map:
@@ -605,7 +612,6 @@ class SyncService:
         raise SyncInputError("resource_map", f"no Autotask resource for Field Nation provider "
                                              f"{who}: map the user id in resource_map or set "
                                              "default_resource_id")
-
 
     def _lookup_resource(self, key: str) -> int | None:
         """The active Resource with e-mail ``key`` (cached). Single-flight: threads asking for

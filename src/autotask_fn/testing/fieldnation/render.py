@@ -71,12 +71,12 @@ SECTIONS = (
     "title", "description", "confidential", "status", "incident_id", "location", "schedule",
     "type_of_work", "pay", "manager", "company", "assignee", "project", "template",
     "custom_fields", "contacts", "time_logs", "attachments", "signatures", "messages",
-    "milestones",
+    "milestones", "updated",
 )
 #: Sections of a list row when no ``columns`` are given (no sub-collections).
 LIST_SECTIONS = (
     "title", "status", "incident_id", "location", "schedule", "type_of_work", "pay",
-    "manager", "company", "assignee", "project", "template", "milestones",
+    "manager", "company", "assignee", "project", "template", "milestones", "updated",
 )
 
 
@@ -235,8 +235,12 @@ class Renderer:
         return None if tid is None else {"id": tid, "name": self.state.templates[tid]}
 
     def _s_milestones(self, wo: WorkOrder) -> dict[str, Any]:
-        # Published Milestones: when the work order was created (the model has no "updated").
+        # Published Milestones: when the work order was created.
         return {"created": utc_obj(wo.created)}
+
+    def _s_updated(self, wo: WorkOrder) -> dict[str, str] | None:
+        # In no published model; shown as the contract row FN-WO-UPDATED-MOVES describes.
+        return utc_obj(wo.updated)
 
     def _s_custom_fields(self, wo: WorkOrder) -> dict[str, Any]:
         return collection(self.custom_field_sections(wo),
