@@ -165,7 +165,9 @@ def _child(zone_url: str, fn_url: str, path: str, wo: int) -> int:
                         FakeAutotask.INTEGRATION_CODE, zone_url=zone_url)
     fn = FieldNationClient(FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET,
                            FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD, base_url=fn_url)
-    settings = ConnectorSettings(webhook_secrets=(SECRET,)).validate(at)
+    # Field Nation providers carry no e-mail: the seeded technician is mapped by user id.
+    technician = {FakeFieldNation().seed.provider_id: FakeAutotask().seed.tech_resource_id}
+    settings = ConnectorSettings(webhook_secrets=(SECRET,), resource_map=technician).validate(at)
     svc = SyncService(autotask=at, fieldnation=fn, store=SqliteStore(path), settings=settings)
     fn.get_work_order(wo)  # sign in and warm the connections before measuring
     tracemalloc.start()
