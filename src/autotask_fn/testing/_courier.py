@@ -126,6 +126,7 @@ class Courier:
         self._stopped = False
         self._rounds = 0
         self._idle_round = -1
+        self._flushed = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._http = httpx.Client(trust_env=False, follow_redirects=False)
 
@@ -169,7 +170,7 @@ class Courier:
 
     def flush(self, timeout: float = 10.0) -> list[Attempt]:
         """Wait until every delivery that is due has been attempted; return the attempts
-        made meanwhile.
+        made since the previous flush (or since the start), oldest first.
 
         "Due" is on the fake's clock: a failed delivery waits for its retry delay, so a test
         moves the clock (``fake.clock.advance(seconds)``) and flushes again to see the retry.
@@ -180,14 +181,14 @@ class Courier:
             raise RuntimeError("the courier is not running: serve the fake or call "
                                "start_delivery() first")
         with self._cond:
-            seen = len(self._attempts)
             start_round = self._rounds
             self._cond.notify_all()
             done = self._cond.wait_for(lambda: self._idle_round > start_round or self._stopped,
                                        timeout)
             if not done:
                 raise TimeoutError(f"deliveries still going out after {timeout:g} s")
-            return self._attempts[seen:]
+            made, self._flushed = self._attempts[self._flushed:], len(self._attempts)
+            return made
 
     # -- the thread ------------------------------------------------------------------
     def _run(self) -> None:
