@@ -10,7 +10,9 @@ Each view reads the **raw body** with ``request.body`` (never ``request.POST`` o
 JSON) and hands it to the SDK with ``request.headers``. The views are ``csrf_exempt``: the
 senders sign their deliveries instead. ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bounds the body Django
 reads. After an accepted delivery, ``process_pending`` runs in a thread once the view returns
-(safe in parallel: the inbox leases its entries). Run ``svc.sweep()`` on a schedule as well.
+(safe in parallel: the inbox leases its entries and locks each work order). The WSGI
+example's :class:`~examples.webhook_service.app.Worker`, started by :func:`configure`, also
+runs it every second, for entries retried later, and ``sweep()`` every 15 minutes.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autotask_fn import SyncService
 from autotask_fn.store import EntryStatus
+from examples.webhook_service.app import Worker
 
 #: The service the views use, set once at start-up by :func:`configure`.
 SERVICE: SyncService | None = None
+#: The background worker :func:`configure` started.
+WORKER: Worker | None = None
 
 
 def _service() -> SyncService:
@@ -72,14 +77,19 @@ urlpatterns = [
 ]
 
 
-def configure(service: SyncService, **overrides: Any) -> None:
-    """Settle Django's settings for this one-file project and set the service."""
-    global SERVICE
+def configure(service: SyncService, *, interval: float = 1.0, **overrides: Any) -> Worker:
+    """Settle Django's settings for this one-file project, set the service and start its
+    worker (``interval`` seconds between inbox rounds); returns the worker."""
+    global SERVICE, WORKER
+    if WORKER is not None:
+        WORKER.stop()
     SERVICE = service
+    WORKER = Worker(service, interval=interval)
+    WORKER.start()
     if not settings.configured:
         settings.configure(**{
             "DEBUG": False,
-            "SECRET_KEY": "example-only-not-secret",  # noqa: S106 - no sessions or forms here
+            "SECRET_KEY": "example-only-not-secret",  # no sessions or forms here
             "ROOT_URLCONF": __name__,
             "ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
             "MIDDLEWARE": ["django.middleware.common.CommonMiddleware"],
@@ -90,6 +100,7 @@ def configure(service: SyncService, **overrides: Any) -> None:
         import django
 
         django.setup()
+    return WORKER
 
 
 def main() -> None:  # pragma: no cover - manual entry point

@@ -35,13 +35,15 @@ class Host:
 
         self.fakes = ServedFakes()
         self.svc = self.fakes.service(tmp_path / "host.sqlite3")
-        django_app.configure(self.svc)
+        self.worker = django_app.configure(self.svc, interval=0.2)
         self.server = make_server("127.0.0.1", 0, get_wsgi_application(),
                                   server_class=_Threading, handler_class=_Quiet)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self) -> None:
+        self.worker.stop()
+        self.worker.join(timeout=5)
         self.server.shutdown()
         self.server.server_close()
         self.fakes.close()

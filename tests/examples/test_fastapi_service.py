@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,16 +17,13 @@ from examples.fastapi_service.app import create_app  # noqa: E402
 from hosting import FN_SECRET, ServedFakes, free_port, wait_until  # noqa: E402
 
 
-class Host:
-    """The example app in uvicorn (in a thread of the test process) and the served fakes."""
+class Uvicorn:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread of the test."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.fakes = ServedFakes()
-        self.svc = self.fakes.service(tmp_path / "host.sqlite3")
+    def __init__(self, app: Any) -> None:
         port = free_port()
-        config = uvicorn.Config(create_app(self.svc), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                                    log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         wait_until(lambda: self.server.started, what="uvicorn to start")
@@ -34,6 +32,19 @@ class Host:
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
+
+
+class Host:
+    """The example app in uvicorn and the served fakes."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.fakes = ServedFakes()
+        self.svc = self.fakes.service(tmp_path / "host.sqlite3")
+        self.uvicorn = Uvicorn(create_app(self.svc, interval=0.2))
+        self.url = self.uvicorn.url
+
+    def close(self) -> None:
+        self.uvicorn.close()
         self.fakes.close()
 
 
@@ -65,7 +76,6 @@ def test_a_body_bytes_parameter_answers_422_where_the_raw_body_verifies() -> Non
     # Why the example (and the hosting guide) read ``await request.body()``: declared as
     # ``Body(bytes)``, a JSON delivery is parsed as JSON and refused before the handler runs.
     from fastapi import Body, FastAPI
-    from fastapi.testclient import TestClient
 
     from autotask_fn.testing import FakeFieldNation
 
@@ -83,7 +93,11 @@ def test_a_body_bytes_parameter_answers_422_where_the_raw_body_verifies() -> Non
     def as_bytes(body: bytes = Body(...)) -> None:
         seen.append(body)
 
-    with TestClient(naive) as client:
-        answer = client.post("/fn", content=delivery.body, headers=dict(delivery.headers))
+    server = Uvicorn(naive)
+    try:
+        answer = httpx.post(server.url + "/fn", content=delivery.body,
+                            headers=dict(delivery.headers), timeout=5)
+    finally:
+        server.close()
     assert answer.status_code == 422
     assert seen == []
