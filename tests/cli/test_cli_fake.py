@@ -135,3 +135,14 @@ def test_the_fakes_are_found_through_a_loopback_configuration_only(
     assert _loopback_origin("https://webservices14.autotask.net/ATServicesRest/") is None
     assert _loopback_origin("http://example.com:8401/") is None
     assert _loopback_origin("http://localhost:8402") == "http://localhost:8402"
+
+
+def test_json_output_carries_the_result(fakes: Fakes) -> None:
+    import json
+
+    code, out = fakes.run("--json", "ticket", "--title", "Scripted")
+    doc = json.loads(out)
+    assert code == EXIT_OK
+    assert (doc["command"], doc["ok"], doc["exit_code"]) == ("fake", True, 0)
+    (ticket,) = fakes.at_fake.records("Tickets")
+    assert doc["result"] == {"id": ticket["id"]}
