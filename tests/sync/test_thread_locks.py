@@ -86,3 +86,37 @@ def test_a_second_thread_finds_the_ticket_import_busy(monkeypatch: pytest.Monkey
     first.join(10)
     assert not isinstance(result[0], Exception), result
     assert len(world.fn_fake.state.work_orders) == 1
+
+
+def test_two_threads_make_one_expense_report_for_one_provider_and_week(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = World()
+    wo1, _t1 = world.linked_work_order()
+    wo2, _t2 = world.linked_work_order()
+    world.fn_fake.add_expense(wo1, "5.00", "Tolls")
+    world.fn_fake.add_expense(wo2, "7.00", "Tolls")
+    at = world.svc.autotask
+    real_create = at.create
+    entered, release = threading.Event(), threading.Event()
+    calls = {"n": 0}
+
+    def held_create(entity: str, *args: Any, **kwargs: Any) -> Any:
+        if entity == "ExpenseReports":
+            calls["n"] += 1
+            if calls["n"] == 1:  # the first thread waits inside the report lock
+                entered.set()
+                assert release.wait(10)
+        return real_create(entity, *args, **kwargs)
+
+    monkeypatch.setattr(at, "create", held_create)
+    first, first_result = _in_thread(lambda: world.svc.sync_work_order(wo1))
+    assert entered.wait(10)
+    second, second_result = _in_thread(lambda: world.svc.sync_work_order(wo2))
+    second.join(0.5)  # the second thread waits for the report lock (or, before, went on)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not isinstance(first_result[0], Exception), first_result
+    assert not isinstance(second_result[0], Exception), second_result
+    assert len(world.at_fake.records("ExpenseReports")) == 1
