@@ -20,13 +20,12 @@ the ``autotask-fn`` command (see :mod:`autotask_fn.config`); with several worker
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
 from typing import Any
 
-from autotask_fn._cli_runtime import Runtime
 from autotask_fn.sync import SyncService
+from examples.config_service import build_service
 
 log = logging.getLogger("autotask_fn.jobs")
 
@@ -34,9 +33,7 @@ log = logging.getLogger("autotask_fn.jobs")
 @functools.cache
 def service() -> SyncService:
     """One service per worker process, built once from the configuration."""
-    runtime = Runtime.from_args(argparse.Namespace(config=None), need_fieldnation=True)
-    svc: SyncService = runtime.service()
-    return svc
+    return build_service()
 
 
 def process_pending_job(limit: int | None = 100) -> dict[str, Any]:

@@ -109,13 +109,11 @@ def _json(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
 
 def main() -> None:  # pragma: no cover - manual entry point
     """Serve on 127.0.0.1:8080 with credentials and settings from autotask-fn's config."""
-    import argparse
     from wsgiref.simple_server import make_server
 
-    from autotask_fn._cli_runtime import Runtime
+    from examples.config_service import build_service
 
-    runtime = Runtime.from_args(argparse.Namespace(config=None), need_fieldnation=True)
-    service = runtime.service()
+    service = build_service()
     worker = Worker(service)
     worker.start()
     with make_server("127.0.0.1", 8080, WebhookApp(service)) as server:

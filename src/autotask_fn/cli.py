@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import attrs
 import httpx
 
+from autotask_fn._cli_fakectl import add_fake_command, run_fake_command
 from autotask_fn._cli_output import envelope, print_json
 from autotask_fn._version import __version__
 from autotask_fn.errors import AutotaskFnError, ConfigurationError
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-config", metavar="FILE", type=Path,
                    help="also write the configuration to FILE (owner-only permissions)")
     p.set_defaults(handler=_cmd_fake_server)
+    add_fake_command(sub, _cmd_fake)
     # ``--json`` is accepted after the command too; SUPPRESS keeps a global one in force.
     for command in sub.choices.values():
         command.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
@@ -449,10 +451,10 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
     import time
 
     from autotask_fn._cli_fake import fake_config, write_private
-    from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
+    from autotask_fn.testing import FakeAutotask, FakeFieldNation, live_clock, serve
 
-    fn_fake = FakeFieldNation()
-    at_server = serve(FakeAutotask(), args.host, args.autotask_port)
+    fn_fake, at_fake = FakeFieldNation(clock=live_clock()), FakeAutotask(clock=live_clock())
+    at_server = serve(at_fake, args.host, args.autotask_port)
     fn_server = serve(fn_fake, args.host, args.fieldnation_port)
     try:
         at_host, at_port = at_server.server_address[:2]
@@ -486,6 +488,11 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
     finally:
         at_server.shutdown()
         fn_server.shutdown()
+
+
+def _cmd_fake(args: argparse.Namespace, out: TextIO) -> Outcome:
+    result = run_fake_command(args)
+    return Outcome(result.code, result.result, result.text)
 
 
 def _progress(label: str, *, unit: str = "work orders",

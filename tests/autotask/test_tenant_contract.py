@@ -162,9 +162,12 @@ def test_a_label_resolves_to_each_tenants_own_picklist_value() -> None:
     first = FakeAutotask()
     second = FakeAutotask(username="api-user@second.example", ci=4242)
     second.set_picklist("Tickets", "status", {1: "New", 5: "Complete", 18: "In Progress"})
-    settings = ConnectorSettings(webhook_secrets=("s",))
-    assert settings.validate(client_with(first)).status_values["assigned"] == 8
-    assert settings.validate(client_with(second)).status_values["assigned"] == 18
+    def settings_for(fake: FakeAutotask) -> ConnectorSettings:
+        return ConnectorSettings(webhook_secrets=("s",),
+                                 default_resource_id=fake.seed.tech_resource_id)
+
+    assert settings_for(first).validate(client_with(first)).status_values["assigned"] == 8
+    assert settings_for(second).validate(client_with(second)).status_values["assigned"] == 18
     ticket = second.ui_create_ticket(title="t", companyID=second.seed.company_id, status=18,
                                      priority=2, queueID=second.seed.queue_id)
     assert second.record("Tickets", ticket)["status"] == 18  # the tenant's rules agree

@@ -50,7 +50,8 @@ class Served(Rig):
         # receipts as the undocumented variant shows them (FN-EXPENSE-RECEIPT-READ)
         self.fn_fake.receipts_on_read = "receipt"
         self.spec = spec
-        self._servers = [serve(self.at_fake), serve(self.fn_fake)]
+        # The tests take webhooks from the outboxes themselves: no served delivery.
+        self._servers = [serve(self.at_fake, deliver=False), serve(self.fn_fake, deliver=False)]
         at_port = self._servers[0].server_address[1]
         fn_port = self._servers[1].server_address[1]
         self.zone_url = f"http://127.0.0.1:{at_port}/atservicesrest/"

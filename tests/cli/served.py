@@ -32,7 +32,8 @@ class Served:
     def __init__(self, tmp_path: Path) -> None:
         self.at_fake = FakeAutotask()
         self.fn_fake = FakeFieldNation()
-        self._servers = [serve(self.at_fake), serve(self.fn_fake)]
+        # The tests take webhooks from the outboxes themselves: no served delivery.
+        self._servers = [serve(self.at_fake, deliver=False), serve(self.fn_fake, deliver=False)]
         at_port = self._servers[0].server_address[1]
         fn_port = self._servers[1].server_address[1]
         self.at_url = f"http://127.0.0.1:{at_port}/ATServicesRest/"

@@ -389,6 +389,26 @@ class WebhookRegistration:
                    raw=dict(obj))
 
 
+def _loopback_http(url: str) -> bool:
+    """Plain ``http://`` to ``localhost`` or a loopback address (never a real service)."""
+    import ipaddress
+
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    if parsed.scheme != "http" or not parsed.host:
+        return False
+    if parsed.host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parsed.host).is_loopback
+    except ValueError:
+        return False
+
+
 def _webhook_path(webhook_id: str) -> str:
     return f"{WEBHOOKS_PATH}/{quote(str(webhook_id), safe='')}"
 
@@ -416,8 +436,14 @@ class WebhookAPI:
     def register(self, url: str, events: Sequence[str], secret: str | None = None, *,
                  method: str = "post", status: str = "active",
                  notification_email: str | None = None) -> WebhookRegistration:
-        """Register ``url`` for ``events``. Field Nation rejects plain-HTTP URLs; so do we."""
-        if not url.lower().startswith("https://"):
+        """Register ``url`` for ``events``. Field Nation rejects plain-HTTP URLs; so do we.
+
+        The one exception is a client talking to a local fake (its base URL is plain
+        ``http://`` on a loopback host, e.g. ``autotask-fn fake-server``): it may register a
+        loopback ``http://`` URL, so a test can point the fake at a host it serves.
+        """
+        if not url.lower().startswith("https://") and not (
+                _loopback_http(url) and _loopback_http(self._core.base_url)):
             raise ValueError("Field Nation only delivers webhooks to https:// URLs")
         if isinstance(events, str) or not events:
             raise ValueError("register at least one event (a list of Events constants)")

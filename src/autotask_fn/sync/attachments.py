@@ -188,9 +188,13 @@ class AttachmentReconciler(RecordReconciler):
         if src.mode == "note":
             self._create_note(ctx, rec, digest)
             return
-        if self.needs_scan(ctx, rec.fn_id) and rec.fn_id in self.scan(ctx):
-            super().create(ctx, rec, digest)  # adopts
-            return
+        if self.needs_scan(ctx, rec.fn_id):
+            row = self.scan(ctx).get(rec.fn_id)
+            if row is not None:
+                # Adopt here: the scan just made marks the kind scanned, so the base class
+                # would no longer look and would post the fields as they are.
+                self.adopt(ctx, rec, digest, row)
+                return
         fields = self._payload(ctx, rec, src)
         if fields is not None:
             self._upload(ctx, MappedRecord(rec.fn_id, fields), digest)

@@ -136,7 +136,7 @@ class ReportFinder:
             return link
         service = ctx.service
         ttl = service.settings.lock_ttl
-        held = acquire(store, scoped_key(scope, REPORT_KIND, key), service.worker_id, ttl,
+        held = acquire(store, scoped_key(scope, REPORT_KIND, key), service.lock_owner, ttl,
                        now=service.store_now, wait=min(self.lock_wait, ttl),
                        work_order_id=ctx.work_order_id)
         if held is None:

@@ -401,6 +401,18 @@ class RecordReconciler(ABC):
         return all(same_value(v, row.get(k)) for k, v in rec.fields.items()
                    if not isinstance(v, list | dict))
 
+    def adopt(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str,
+              row: Mapping[str, Any]) -> None:
+        """Link a record found on the ticket with our marker instead of creating one; when it
+        differs from what we would write, update it."""
+        at_id = int(row["id"])
+        same = self.matches(row, rec)
+        link = self._save(ctx, self._new_link(ctx, rec.fn_id, at_id), digest if same else "")
+        ctx.service.store.delete_intent(self.intent_key(ctx, rec.fn_id))
+        ctx.record(Change(self.kind, rec.fn_id, Action.ADOPTED, self.at_entity, at_id))
+        if not same:
+            self.update(ctx, link, rec, digest)
+
     def create(self, ctx: WorkOrderContext, rec: MappedRecord, digest: str) -> None:
         """Create one record exactly once (adopting a marked record when one exists)."""
         store = ctx.service.store
@@ -408,14 +420,7 @@ class RecordReconciler(ABC):
         if self.needs_scan(ctx, rec.fn_id):
             row = self.scan(ctx).get(rec.fn_id)
             if row is not None:
-                at_id = int(row["id"])
-                same = self.matches(row, rec)
-                link = self._save(ctx, self._new_link(ctx, rec.fn_id, at_id),
-                                  digest if same else "")
-                store.delete_intent(intent)
-                ctx.record(Change(self.kind, rec.fn_id, Action.ADOPTED, self.at_entity, at_id))
-                if not same:
-                    self.update(ctx, link, rec, digest)
+                self.adopt(ctx, rec, digest, row)
                 return
         store.put_intent(intent, {"kind": self.kind, "fn_id": rec.fn_id,
                                   "ticket_id": ctx.ticket_id, "entity": self.at_entity,

@@ -415,11 +415,18 @@ class SyncService:
             self.validated, recurse=True, filter=lambda a, _v: a.name not in ignored,
             value_serializer=lambda _i, _a, v: _jsonable(v)))
 
+    @property
+    def lock_owner(self) -> str:
+        """The owner of the locks this thread takes: the worker id and the thread, so two
+        threads of one service (a web host processing the inbox after each acknowledgement)
+        exclude each other as two processes do."""
+        return f"{self.worker_id}/{threading.get_ident()}"
+
     def _sync(self, wo_id: int, *, force: bool = False,
               statuses: Iterable[str] | None = None, sweep: bool = False) -> SyncReport:
         scope = self.scope
         key = scoped_key(scope, "wo", wo_id)
-        held = acquire(self.store, key, self.worker_id, self.settings.lock_ttl,
+        held = acquire(self.store, key, self.lock_owner, self.settings.lock_ttl,
                        now=self.store_now, work_order_id=wo_id)
         if held is None:
             raise WorkOrderBusyError(wo_id)

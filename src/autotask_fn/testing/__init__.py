@@ -9,7 +9,9 @@ Use them in your own host's tests the way ``moto`` is used for AWS::
     http = httpx.Client(transport=httpx.WSGITransport(app=at))
 
 Both fakes share the controls of :class:`autotask_fn.testing._service.FakeService`:
-``latency``, ``fail_next(...)``, ``requests`` and ``count_requests(...)``.
+``latency``, ``fail_next(...)``, ``requests`` and ``count_requests(...)``. Served on a port
+(:func:`serve`) they also deliver their webhooks over HTTP and answer the control API under
+``/_fake`` (see the testing guide).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from autotask_fn.testing._service import FakeRequest, FakeResponse, FakeService,
 
 if TYPE_CHECKING:
     from autotask_fn.testing.autotask import FakeAutotask
+    from autotask_fn.testing.autotask.clock import FakeClock
     from autotask_fn.testing.fieldnation import FakeFieldNation
 
 __all__ = [
@@ -29,8 +32,21 @@ __all__ = [
     "FakeResponse",
     "FakeService",
     "Fault",
+    "live_clock",
     "serve",
 ]
+
+
+def live_clock() -> FakeClock:
+    """A fake clock that starts now and runs with real time, for a served fake whose records
+    and webhook time stamps should read as the current time (``autotask-fn fake-server``
+    uses one per fake). Moving it (``advance``) still adds to it, to make retries due.
+    Works for both fakes: ``FakeAutotask(clock=live_clock())``,
+    ``FakeFieldNation(clock=live_clock())``.
+    """
+    from autotask_fn.testing.autotask.clock import FakeClock
+
+    return FakeClock(running=True)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,13 +12,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import attrs
 import httpx
 
 from autotask_fn._redact import redact_headers, redact_url
+
+if TYPE_CHECKING:
+    from autotask_fn.testing._control import ControlRoute
+    from autotask_fn.testing._courier import Attempt, Courier, Mailer
 
 StartResponse = Callable[..., Any]
 WSGIEnviron = dict[str, Any]
@@ -134,10 +138,12 @@ class FakeService:
 
     * ``latency`` seconds of sleep before the request is handled (a test control);
     * injected :class:`Fault`\\ s (see :meth:`fail_next`);
-    * a log of served requests (:attr:`requests`, :meth:`count_requests`).
+    * a log of served requests (:attr:`requests`, :meth:`count_requests`);
+    * the control API under ``/_fake`` (see :mod:`autotask_fn.testing._control`);
+    * served delivery of the fake's webhooks (:meth:`start_delivery`, :meth:`flush_deliveries`).
 
     The instance is a WSGI application: use ``httpx.WSGITransport(app=fake)`` in process, or
-    serve it with any WSGI server (``wsgiref`` is enough).
+    serve it with any WSGI server (``wsgiref`` is enough; :func:`serve` also starts delivery).
     """
 
     #: Default error body used by :meth:`fail_next` when none is given.
@@ -148,6 +154,7 @@ class FakeService:
         self._faults: list[Fault] = []
         self._log: list[RecordedRequest] = []
         self._lock = threading.RLock()
+        self._courier: Courier | None = None
 
     # -- test controls -------------------------------------------------------------
     def fail_next(
@@ -198,6 +205,111 @@ class FakeService:
         with self._lock:
             self._log.clear()
 
+    # -- served delivery -------------------------------------------------------------
+    def start_delivery(self) -> Courier:
+        """Deliver this fake's webhooks over HTTP from a background thread, with the real
+        service's timeout and retry schedule (on the fake's clock), instead of collecting
+        them for the test to take. :func:`serve` calls it; returns the running courier."""
+        from autotask_fn.testing._courier import Courier
+
+        with self._lock:
+            if self._courier is not None and self._courier.running:
+                return self._courier
+            mailer = self._mailer()
+            self._courier = Courier(mailer, mailer.clock,
+                                    name=f"{type(self).__name__}-delivery").start()
+            return self._courier
+
+    def stop_delivery(self) -> None:
+        """Stop served delivery; later webhooks collect in the outbox again."""
+        with self._lock:
+            courier, self._courier = self._courier, None
+        if courier is not None:
+            courier.stop()
+
+    @property
+    def courier(self) -> Courier | None:
+        """The running served delivery, if any (its ``attempts`` and ``pending``)."""
+        return self._courier
+
+    def flush_deliveries(self, timeout: float = 10.0) -> list[Attempt]:
+        """Wait until every due webhook has been attempted; returns the attempts made.
+
+        Retries wait for their delay on the fake's clock: move the clock
+        (``fake.clock.advance(seconds)``) and flush again. Needs served delivery.
+        """
+        courier = self._courier
+        if courier is None:
+            raise RuntimeError("served delivery is off: serve the fake or call "
+                               "start_delivery() first")
+        return courier.flush(timeout)
+
+    def _mailer(self) -> Mailer:  # pragma: no cover - overridden by both fakes
+        raise TypeError(f"{type(self).__name__} sends no webhooks")
+
+    def _wake_courier(self) -> None:
+        courier = self._courier
+        if courier is not None:
+            courier.wake()
+
+    # -- control API -------------------------------------------------------------------
+    def control_routes(self) -> list[ControlRoute]:
+        """The routes of the control API under ``/_fake`` (subclasses add theirs)."""
+        from autotask_fn.testing import _control as ctl
+
+        def advance(call: ctl.ControlCall) -> dict[str, Any]:
+            seconds = call.number("seconds")
+            if seconds is None or seconds < 0:
+                raise ctl.ControlError(400, "'seconds' must be a number >= 0")
+            clock = getattr(self, "clock")  # noqa: B009 - both fakes have one
+            clock.advance(seconds)
+            self._wake_courier()
+            return {"now": clock.now().isoformat()}
+
+        def deliveries(call: ctl.ControlCall) -> dict[str, Any]:
+            courier = self._courier
+            if courier is None:
+                return {"running": False, "attempts": [], "pending": 0}
+            return {"running": courier.running,
+                    "attempts": [_attempt_json(a) for a in courier.attempts],
+                    "pending": len(courier.pending), **self._delivery_state()}
+
+        def flush(call: ctl.ControlCall) -> dict[str, Any]:
+            timeout = call.number("timeout", 10.0)
+            assert timeout is not None
+            try:
+                made = self.flush_deliveries(timeout)
+            except RuntimeError as exc:
+                raise ctl.ControlError(409, str(exc)) from None
+            except TimeoutError as exc:
+                raise ctl.ControlError(504, str(exc)) from None
+            return {"attempts": [_attempt_json(a) for a in made], **self._delivery_state()}
+
+        return [
+            ctl.ControlRoute("POST", r"/clock/advance", advance,
+                             "move the fake's clock forward: {seconds}"),
+            ctl.ControlRoute("GET", r"/deliveries", deliveries,
+                             "webhook delivery attempts so far and what is pending"),
+            ctl.ControlRoute("POST", r"/deliveries/flush", flush,
+                             "wait until every due webhook was attempted: {timeout?}"),
+        ]
+
+    def _delivery_state(self) -> dict[str, Any]:
+        """Fake-specific delivery facts for the control API (dead letters ...)."""
+        return {}
+
+    def control_error(self, exc: Exception) -> tuple[int, str] | None:
+        """A status and message for one of the fake's own refusals (``None``: not one)."""
+        return None
+
+    def _control(self, request: FakeRequest) -> FakeResponse:
+        from autotask_fn.testing._control import dispatch
+
+        try:
+            return dispatch(self.control_routes(), request, self.control_error)
+        finally:
+            self._wake_courier()
+
     # -- for subclasses ------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse:  # pragma: no cover - abstract
         """Serve one request. Subclasses must implement this."""
@@ -220,6 +332,8 @@ class FakeService:
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         request = _request_from_environ(environ)
+        if _is_control(request.path):
+            return _answer(self._control(request), start_response)
         if self.latency > 0:
             time.sleep(self.latency)
         fault = self._take_fault(request)
@@ -233,10 +347,8 @@ class FakeService:
         else:
             response = self.handle(request)
         self._record(request, response.status)
-        data, headers = response.encode()
-        reason = _REASONS.get(response.status, "Unknown")
-        start_response(f"{response.status} {reason}", list(headers.items()))
-        return [data]
+        self._wake_courier()
+        return _answer(response, start_response)
 
     def _record(self, request: FakeRequest, status: int) -> None:
         with self._lock:
@@ -247,6 +359,25 @@ class FakeService:
                     status=status, at=time.time(),
                 )
             )
+
+
+def _is_control(path: str) -> bool:
+    return path == "/_fake" or path.startswith("/_fake/")
+
+
+def _answer(response: FakeResponse, start_response: StartResponse) -> list[bytes]:
+    data, headers = response.encode()
+    reason = _REASONS.get(response.status, "Unknown")
+    start_response(f"{response.status} {reason}", list(headers.items()))
+    return [data]
+
+
+def _attempt_json(attempt: Attempt) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {"url": attempt.url, "attempt": attempt.attempt, "status": attempt.status,
+            "delivered": attempt.delivered, "error": attempt.error,
+            "at": datetime.fromtimestamp(attempt.at, UTC).isoformat()}
 
 
 def _request_from_environ(environ: WSGIEnviron) -> FakeRequest:
@@ -278,11 +409,17 @@ def _request_from_environ(environ: WSGIEnviron) -> FakeRequest:
     )
 
 
-def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0) -> Any:
+def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0, *,
+          deliver: bool = True) -> Any:
     """Serve a WSGI app on a local port in a daemon thread; returns the server.
 
     ``server.server_address`` gives the bound (host, port); ``server.shutdown()`` stops it.
     Uses a threading server so concurrent requests really overlap (thread-limit tests).
+
+    A fake served this way delivers its webhooks over HTTP to the registered URLs, from a
+    background thread (:meth:`FakeService.start_delivery`; ``fake.flush_deliveries()``
+    waits for them); ``shutdown()`` stops that too. ``deliver=False`` keeps them in the
+    fake's outbox for the test to take, as in process.
     """
     import socketserver
     import sys
@@ -322,7 +459,14 @@ def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: in
     class _Threading(socketserver.ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
+        def shutdown(self) -> None:
+            super().shutdown()
+            if isinstance(app, FakeService) and deliver:
+                app.stop_delivery()
+
     server = make_server(host, port, app, server_class=_Threading, handler_class=_Quiet)
+    if isinstance(app, FakeService) and deliver:
+        app.start_delivery()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server

@@ -56,6 +56,8 @@ from autotask_fn.testing.contract import contract_rule, contract_value
 
 if TYPE_CHECKING:
     from autotask_fn.autotask import AutotaskClient
+    from autotask_fn.testing._control import ControlRoute
+    from autotask_fn.testing.autotask.delivery import AutotaskMailer
 
 _SECRET_BODY = re.compile(rb'(?i)("secretkey"\s*:\s*)"(?:[^"\\]|\\.)*"')
 ZONE_FAILED = contract_value("AT-ZONE-ANSWER", "Zone information could not be determined",
@@ -85,6 +87,11 @@ class FakeAutotask(FakeService):
     company/location/contact, resources, roles, billing codes, picklists and Ticket UDFs
     (ids in :attr:`seed`). Use it with ``httpx.WSGITransport(app=fake)`` or
     :func:`autotask_fn.testing.serve`.
+
+    Ticket webhook callouts collect in an outbox (:meth:`take_callouts`); served, the fake
+    POSTs them to the webhook URLs with Autotask's retry schedule (:meth:`start_delivery`,
+    :meth:`flush_deliveries`, :attr:`dropped_callouts`). The control API under ``/_fake``
+    acts as a person in the UI (see :mod:`.control`).
     """
 
     USERNAME = Tenant.USERNAME
@@ -116,6 +123,7 @@ class FakeAutotask(FakeService):
         self._gate = ThreadGate()
         self._hourly = SlidingWindow(3600)
         self._webhooks = Dispatcher()
+        self._dropped: list[Callout] = []
         self._via_api = False  # set while an API request is handled (under the lock)
         self.ci = self.CI if ci is None else ci
 
@@ -250,6 +258,37 @@ class FakeAutotask(FakeService):
             out, self._webhooks.outbox = self._webhooks.outbox, []
             return out
 
+    @property
+    def dropped_callouts(self) -> list[Callout]:
+        """Callouts served delivery gave up on after 5 failed attempts, oldest first (Autotask
+        logs them as ``WebhookEventErrorLogs``, which the fake does not model)."""
+        with self._lock:
+            return list(self._dropped)
+
+    # -- served delivery and the control API -------------------------------------------
+    def _mailer(self) -> AutotaskMailer:
+        from autotask_fn.testing.autotask.delivery import AutotaskMailer
+
+        mailer = AutotaskMailer(self)
+        mailer.dropped = self._dropped
+        return mailer
+
+    def _delivery_state(self) -> dict[str, Any]:
+        with self._lock:
+            return {"dropped": len(self._dropped)}
+
+    def control_routes(self) -> list[ControlRoute]:
+        """The shared control routes plus the dispatcher ones (:mod:`.control`)."""
+        from autotask_fn.testing.autotask.control import control_routes
+
+        return super().control_routes() + control_routes(self)
+
+    def control_error(self, exc: Exception) -> tuple[int, str] | None:
+        """A refused write (:class:`ApiError`) becomes a 400 with Autotask's messages."""
+        if isinstance(exc, ApiError):
+            return 400, "; ".join(exc.messages)
+        return None
+
     def client(self, **kwargs: Any) -> AutotaskClient:
         """An :class:`~autotask_fn.autotask.AutotaskClient` talking to this fake in process.
 
@@ -269,7 +308,9 @@ class FakeAutotask(FakeService):
         """Create a ticket as a human user in the Autotask UI would (rules and callouts apply)."""
         with self._lock:
             spec = self._tenant.spec("Tickets")
-            return self._create(spec, fields, None, person_id or self.seed.ui_resource_id)
+            made = self._create(spec, fields, None, person_id or self.seed.ui_resource_id)
+        self._wake_courier()
+        return made
 
     def ui_update_ticket(
         self, ticket_id: int, *, person_id: int | None = None, **fields: Any
@@ -279,6 +320,7 @@ class FakeAutotask(FakeService):
             spec = self._tenant.spec("Tickets")
             self._update(spec, {**fields, "id": ticket_id}, None,
                          person_id or self.seed.ui_resource_id, replace=False)
+        self._wake_courier()
 
     def ui_attach_file(
         self, ticket_id: int, title: str, content: bytes, *, note_id: int | None = None,

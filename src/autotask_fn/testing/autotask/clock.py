@@ -12,10 +12,14 @@ def _aware(when: datetime) -> datetime:
 
 
 class FakeClock(MovableClock):
-    """UTC time that only moves when a test moves it (:meth:`advance`, :meth:`set`)."""
+    """UTC time that only moves when a test moves it (:meth:`advance`, :meth:`set`).
 
-    def __init__(self, start: datetime | None = None) -> None:
-        super().__init__(_aware(start or datetime.now(UTC).replace(microsecond=0)))
+    With ``running=True`` it also follows real time from ``start`` on (a served fake).
+    """
+
+    def __init__(self, start: datetime | None = None, *, running: bool = False) -> None:
+        super().__init__(_aware(start or datetime.now(UTC).replace(microsecond=0)),
+                         running=running)
 
     def time(self) -> float:
         """The current fake time as a POSIX timestamp."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from autotask_fn.testing._courier import is_loopback_http
 from autotask_fn.testing.autotask import picklists as pl
 from autotask_fn.testing.autotask.errors import ApiError, validation
 from autotask_fn.testing.autotask.schema import EntitySpec, FieldDef, ticket_field_name
@@ -444,11 +445,18 @@ def _service_call_ticket(ctx: Context, record: dict[str, Any]) -> None:
             raise validation("The ticket is already linked to this service call.")
 
 
+@contract_rule("AT-CALLOUT-HTTPS-URL")
+def check_callout_url(key: str, url: str) -> None:
+    """Callouts go to port 443 (reference §8): plain http is refused, except to a loopback
+    host (``127.0.0.1``, ``localhost``, ``[::1]``), which the fake accepts so a test can
+    register a host it serves without TLS."""
+    if not url.lower().startswith("https://") and not is_loopback_http(url):
+        raise validation(f"{key} must be an https URL.")
+
+
 def _webhook(ctx: Context, record: dict[str, Any]) -> None:
     for key in ("webhookUrl", "deactivationUrl"):
-        # Callouts go to port 443 (reference §8): plain http is refused.
-        if not str(record[key]).lower().startswith("https://"):
-            raise validation(f"{key} must be an https URL.")
+        check_callout_url(key, str(record[key]))
     events = [e for e in ("Create", "Update", "Delete") if record.get(f"isSubscribedTo{e}Events")]
     for other in ctx.tenant.all("TicketWebhooks"):
         if other["id"] == record.get("id"):

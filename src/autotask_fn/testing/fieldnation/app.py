@@ -38,6 +38,8 @@ from autotask_fn.testing.fieldnation.webhooks import (
 
 if TYPE_CHECKING:
     from autotask_fn.fieldnation import FieldNationClient
+    from autotask_fn.testing._control import ControlRoute
+    from autotask_fn.testing.fieldnation.delivery import FieldNationMailer
 
 T = TypeVar("T")
 _HOOK = re.compile(r"/api/v1/webhooks(?:/([\w-]+))?/?\Z")
@@ -54,8 +56,11 @@ class FakeFieldNation(TestHelpers, FakeService):
     base_url=fake.base_url)``; tokens expire on :attr:`clock` (``fake.clock.advance(3600)``).
 
     Webhook deliveries collect in an outbox (:meth:`take_deliveries`) or go straight to a
-    handler (:meth:`deliver_to`). Test helpers act as the provider or the buyer and emit
-    the same webhooks as the REST calls (see :class:`~.provider.TestHelpers`).
+    handler (:meth:`deliver_to`); served (:func:`~autotask_fn.testing.serve`) the fake POSTs
+    them to the registered URLs with Field Nation's retry schedule (:meth:`start_delivery`,
+    :meth:`flush_deliveries`). Test helpers act as the provider or the buyer and emit
+    the same webhooks as the REST calls (see :class:`~.provider.TestHelpers`), also over
+    HTTP through the control API under ``/_fake`` (see :mod:`.control`).
 
     With ``embed_token_in_links=True`` file links carry the caller's token
     (``...?access_token=...``), so a test can check that the sync never stores such URLs.
@@ -125,6 +130,7 @@ class FakeFieldNation(TestHelpers, FakeService):
         with self._lock:
             handler = self.hub.handler
             if handler is None:
+                self._wake_courier()
                 return
             pending, self.hub.outbox = self.hub.outbox, []
         for delivery in pending:
@@ -158,6 +164,28 @@ class FakeFieldNation(TestHelpers, FakeService):
     def _record(self, request: FakeRequest, status: int) -> None:
         # The shared log keeps bodies; token and webhook bodies hold passwords and secrets.
         super()._record(attrs.evolve(request, body=redact_body(request.body)), status)
+
+    # -- served delivery and the control API -------------------------------------------
+    def _mailer(self) -> FieldNationMailer:
+        from autotask_fn.testing.fieldnation.delivery import FieldNationMailer
+
+        return FieldNationMailer(self)
+
+    def _delivery_state(self) -> dict[str, Any]:
+        with self._lock:
+            return {"dead_letters": [d.delivery_id for d in self.hub.dead_letters]}
+
+    def control_routes(self) -> list[ControlRoute]:
+        """The shared control routes plus the provider and buyer ones (:mod:`.control`)."""
+        from autotask_fn.testing.fieldnation.control import control_routes
+
+        return super().control_routes() + control_routes(self)
+
+    def control_error(self, exc: Exception) -> tuple[int, str] | None:
+        """A refusal of the domain (:class:`FakeApiError`) keeps its status."""
+        if isinstance(exc, FakeApiError):
+            return exc.status, exc.message
+        return None
 
     # -- links -------------------------------------------------------------------------
     def _link_for(self, token: str | None) -> Callable[[StoredFile], str]:

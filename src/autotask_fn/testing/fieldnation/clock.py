@@ -27,12 +27,13 @@ class FakeClock(MovableClock):
     """A clock that only moves when a test moves it.
 
     ``now()`` returns an aware UTC ``datetime``; ``advance(seconds)`` moves it forward.
+    ``FakeClock(datetime.now(UTC), running=True)`` also follows real time (a served fake).
     """
 
-    def __init__(self, start: datetime = DEFAULT_START) -> None:
+    def __init__(self, start: datetime = DEFAULT_START, *, running: bool = False) -> None:
         if start.tzinfo is None:
             raise ValueError("the clock needs an aware datetime")
-        super().__init__(start)
+        super().__init__(start, running=running)
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward by ``seconds`` (must not be negative); returns the new time."""

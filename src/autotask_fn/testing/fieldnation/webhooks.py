@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from autotask_fn._redact import redact_headers
+from autotask_fn.testing._courier import is_loopback_http
 from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, not_found
@@ -54,6 +55,31 @@ KNOWN_EVENTS = frozenset({
 WEBHOOK_STATUSES = frozenset({"active", "inactive", "archived"})
 #: Attempts before a delivery goes to the dead letters (reference §5: up to 8).
 MAX_ATTEMPTS = contract_value("FN-WEBHOOK-RETRIES", 8)
+#: Seconds a served fake waits for the receiver's answer (reference §5: 30 s).
+DELIVERY_TIMEOUT = contract_value("FN-WEBHOOK-RETRIES", 30.0,
+                                  name=__name__ + ".DELIVERY_TIMEOUT")
+#: The first retry's delay; each later one doubles it (reference §5: 10, 20 ... 640 s).
+FIRST_RETRY_DELAY = contract_value("FN-WEBHOOK-RETRIES", 10.0,
+                                   name=__name__ + ".FIRST_RETRY_DELAY")
+
+
+@contract_rule("FN-WEBHOOK-RETRIES")
+def retry_delay(failed_attempt: int) -> float:
+    """Seconds between a failed attempt and the next one: 10 s after the first, doubling
+    (10, 20, 40, 80, 160, 320, 640: the 8th attempt comes about 21 minutes after the 1st)."""
+    return float(FIRST_RETRY_DELAY * 2 ** (failed_attempt - 1))
+
+
+@contract_rule("FN-WEBHOOK-HTTPS-URL")
+def check_webhook_url(url: object) -> str:
+    """A webhook URL Field Nation accepts: ``https://`` only. The fake also accepts plain
+    ``http://`` to a loopback host (``127.0.0.1``, ``localhost``, ``[::1]``), so a test can
+    register a host it serves without TLS; the real service refuses those."""
+    secure = isinstance(url, str) and url.lower().startswith("https://") \
+        and len(url) > len("https://")
+    if not isinstance(url, str) or not (secure or is_loopback_http(url)):
+        raise _invalid("'url' must be an HTTPS URL.")
+    return url
 
 
 @attrs.frozen(repr=False)
@@ -220,11 +246,7 @@ class WebhookHub:
     def _apply(self, hook: Webhook, body: dict[str, Any], *, creating: bool) -> None:
         changes: dict[str, Any] = {}
         if creating or "url" in body:
-            url = body.get("url")
-            if not isinstance(url, str) or not url.lower().startswith("https://") or \
-                    len(url) <= len("https://"):
-                raise _invalid("'url' must be an HTTPS URL.")
-            changes["url"] = url
+            changes["url"] = check_webhook_url(body.get("url"))
         if creating or "events" in body:
             events = body.get("events")
             if not isinstance(events, list) or not events or \
