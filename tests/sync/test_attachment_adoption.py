@@ -12,6 +12,7 @@ def test_a_marked_attachment_the_store_forgot_is_adopted_on_first_touch(kind: st
     world = World()
     wo, ticket = world.linked_work_order()
     fn = world.fn_fake
+    fn.receipts_on_read = "receipt"  # a receipt must show on read to sync (FN-EXPENSE-RECEIPT-READ)
     made = {
         "file": lambda: fn.upload_file(wo, "after.jpg", b"\xff\xd8photo"),
         "receipt": lambda: fn.add_expense(wo, "12.00", "Parking", receipt=b"\xff\xd8r"),
