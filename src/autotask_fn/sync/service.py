@@ -344,6 +344,8 @@ class SyncService:
                 except WebhookPayloadError as exc:
                     self.store.dead_letter(entry.id, self.worker_id, f"unreadable: {exc.message}")
                     totals["dead"] += 1
+                    log.warning("inbox entry %s dead-lettered: unreadable delivery", entry.id,
+                                extra={"entry_id": entry.id, "action": "dead_letter"})
                     ev.emit(self.events, ev.DeadLettered(entry.source, entry.id, entry.attempts,
                                                          type(exc).__name__))
                     errors.append(f"entry {entry.id}: {exc.message}")
