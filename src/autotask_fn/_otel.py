@@ -13,6 +13,7 @@ query text, e-mails or names.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from types import ModuleType
@@ -27,6 +28,7 @@ except ImportError:  # the otel extra is not installed: no spans
     _trace = None
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer, TracerProvider
     from opentelemetry.util.types import AttributeValue
 
 __all__ = ["AVAILABLE", "Span", "route_template", "set_attributes", "span"]
@@ -54,8 +56,7 @@ def span(name: str, attributes: Mapping[str, str | int | None]) -> Iterator[Span
     from autotask_fn import _observe
 
     obs = _observe.current()
-    tracer = _trace.get_tracer("autotask_fn", __version__,
-                               tracer_provider=obs.tracer_provider if obs else None)
+    tracer = _tracer(obs.tracer_provider if obs else None)
     # Exceptions are recorded by type only: their text may hold values of the records.
     with tracer.start_as_current_span(
             name, attributes={k: v for k, v in attributes.items() if v is not None},
@@ -66,6 +67,13 @@ def span(name: str, attributes: Mapping[str, str | int | None]) -> Iterator[Span
             current.set_attribute("error.type", type(exc).__name__)
             current.set_status(_trace.Status(_trace.StatusCode.ERROR))
             raise
+
+
+@functools.lru_cache(maxsize=16)
+def _tracer(provider: TracerProvider | None) -> Tracer:
+    assert _trace is not None
+    tracer: Tracer = _trace.get_tracer("autotask_fn", __version__, tracer_provider=provider)
+    return tracer
 
 
 def set_attributes(values: Mapping[str, str | int]) -> None:
