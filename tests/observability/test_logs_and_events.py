@@ -116,3 +116,11 @@ def test_a_sink_that_raises_never_breaks_the_sync(caplog: pytest.LogCaptureFixtu
     assert {r.getMessage().split(" on ")[1] for r in failures} == {
         "RecordWritten: RuntimeError", "DeadLettered: RuntimeError",
         "RateLimitPaused: RuntimeError", "WebhookRefused: RuntimeError"}
+
+
+def test_fields_end_with_the_work_they_describe(caplog: pytest.LogCaptureFixture) -> None:
+    scenario, made, _ = run_logged(caplog)
+    caplog.clear()
+    scenario.at.get("Tickets", made["ticket"])  # a request of the host's own, after the sync
+    [request] = [r for r in caplog.records if r.name == "autotask_fn.autotask"]
+    assert fields_of(request) == {}
