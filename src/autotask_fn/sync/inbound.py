@@ -640,7 +640,7 @@ class TicketImporter:
         if listing.left_out:
             reasons = listing.left_out_reasons()
             loaded.left_out.extend(reasons)
-            logging.getLogger("autotask_fn.sync").info(
+            _observe.get_logger("autotask_fn.sync").info(
                 "ticket %d: %d attachment(s) not imported (not on the ticket itself): %s",
                 ticket_id, len(reasons), "; ".join(reasons))
         todo = []
