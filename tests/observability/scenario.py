@@ -80,8 +80,10 @@ class Scenario(InboundRig):
             found.extend(str(record[k]) for k in ("emailAddress", "email", "phone")
                          if record.get(k))
         for user in (self.fn.get_work_order(wo).assignee for wo in work_orders):
-            if user is not None:
-                found.extend([f"{user.first_name} {user.last_name}", str(user.email)])
+            if user is not None and user.first_name and user.last_name:
+                found.append(f"{user.first_name} {user.last_name}")
+            if user is not None and user.email:
+                found.append(user.email)
         return sorted(set(found))
 
 
