@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import tenacity
 
+from autotask_fn import _observe, _otel
 from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.autotask.errors import (
     WRITE_METHODS,
@@ -30,7 +31,7 @@ from autotask_fn.autotask.limits import Limiter
 from autotask_fn.autotask.stats import RequestStats
 from autotask_fn.autotask.upload import UploadSizeMismatch, streamed_body
 
-logger = logging.getLogger("autotask_fn.autotask")
+logger = _observe.get_logger("autotask_fn.autotask")
 
 #: Headers that may go to any Autotask host (zone discovery gets only these).
 PUBLIC_HEADERS = frozenset({"accept", "user-agent"})
@@ -116,10 +117,15 @@ class Requester:
                        "Content-Length": str(length)}
             json = None
         try:
-            response = self.http.request(
-                method, url, json=json, content=content, params=params, headers=headers,
-                timeout=self.timeout,
-            )
+            with _otel.span(f"Autotask {method} {entity or 'request'}", {
+                    "http.request.method": method, "autotask.entity": entity,
+                    "url.template": _otel.route_template(httpx.URL(url).path)}) as span:
+                response = self.http.request(
+                    method, url, json=json, content=content, params=params, headers=headers,
+                    timeout=self.timeout,
+                )
+                if span is not None:
+                    span.set_attribute("http.response.status_code", response.status_code)
         except UploadSizeMismatch as exc:
             raise AutotaskUploadSizeError(
                 "upload stopped before its body was complete: the file's size changed",
@@ -156,6 +162,7 @@ class Requester:
             self._held_until = max(self._held_until, time.monotonic() + seconds)
         logger.warning("Autotask hourly request threshold met: requests of this tenant paused "
                        "for %.0f s", seconds)
+        _observe.rate_limit_paused("autotask", "tenant", seconds, error.entity)
 
     def _tenant_held_for(self) -> float:
         held = getattr(self.limiter, "tenant_held_for", None)
@@ -176,6 +183,7 @@ class Requester:
         pause = self.limiter.pause_before_request()
         if pause > 0:
             logger.info("pausing %.2f s before %s %s (hourly budget)", pause, method, entity)
+            _observe.rate_limit_paused("autotask", "budget", pause, entity)
             self.sleep(pause)
         names = (endpoint,) if isinstance(endpoint, str) else tuple(endpoint or ())
         with contextlib.ExitStack() as slots:
@@ -245,6 +253,8 @@ class Requester:
                 "retrying %s %s after %s (attempt %d)", method, entity,
                 type(exc).__name__, state.attempt_number,
             )
+            if isinstance(exc, AutotaskRateLimitError) and state.next_action is not None:
+                _observe.rate_limit_paused("autotask", "retry", state.next_action.sleep, entity)
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_retries + 1),

@@ -19,7 +19,7 @@ import attrs
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from autotask_fn import _stats
+from autotask_fn import _observe, _otel, _stats
 from autotask_fn._redact import redact_text, redact_url
 from autotask_fn.fieldnation.errors import (
     FieldNationError,
@@ -38,7 +38,7 @@ from autotask_fn.fieldnation.wire import (
     WireFormat,
 )
 
-log = logging.getLogger("autotask_fn.fieldnation")
+log = _observe.get_logger("autotask_fn.fieldnation")
 
 
 class RedactingFilter(logging.Filter):
@@ -139,6 +139,28 @@ def _looks_expired(response: httpx.Response, wire: WireFormat) -> bool:
     return any(marker in text for marker in EXPIRED_TOKEN_MARKERS)
 
 
+def _paused(state: RetryCallState) -> None:
+    """Before a retry: tell the observation context of a wait after a 429."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, FieldNationRateLimitError) and state.next_action is not None:
+        _observe.rate_limit_paused("fieldnation", "retry", state.next_action.sleep,
+                                   resource_of(exc.url or ""))
+
+
+def _request_span(method: str, url: str) -> contextlib.AbstractContextManager[_otel.Span | None]:
+    """The span of one request: method, resource and route template (never the query, which
+    may carry the token)."""
+    path = httpx.URL(url).path
+    return _otel.span(f"Field Nation {method} {resource_of(path)}", {
+        "http.request.method": method, "fieldnation.resource": resource_of(path),
+        "url.template": _otel.route_template(path)})
+
+
+def _status(span: _otel.Span | None, response: httpx.Response) -> None:
+    if span is not None:
+        span.set_attribute("http.response.status_code", response.status_code)
+
+
 class HttpCore:
     """Sends requests for :class:`~autotask_fn.fieldnation.client.FieldNationClient`."""
 
@@ -180,7 +202,7 @@ class HttpCore:
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_retries + 1),
             retry=retry_if_exception(_retryable), wait=self.retry.wait,
-            sleep=self.retry.sleep, reraise=True,
+            sleep=self.retry.sleep, reraise=True, before_sleep=_paused,
         )
         return retrying(self._send_authed, method, path, params, json, data, files, auth)
 
@@ -208,7 +230,9 @@ class HttpCore:
             url, headers, params = self._prepare(path, None, token, auth)
             self.stats.record(method, url)
             try:
-                with self.http.stream(method, url, params=params, headers=headers) as response:
+                with _request_span(method, url) as span, self.http.stream(
+                        method, url, params=params, headers=headers) as response:
+                    _status(span, response)
                     log.debug("%s %s -> %s (streamed)", method, self._shown(response),
                               response.status_code)
                     if response.status_code >= 400:
@@ -277,8 +301,10 @@ class HttpCore:
         self.stats.record(method, url)
         started = time.monotonic()
         try:
-            response = self.http.request(method, url, params=query, headers=headers, json=json,
-                                         data=data, files=files)
+            with _request_span(method, url) as span:
+                response = self.http.request(method, url, params=query, headers=headers,
+                                             json=json, data=data, files=files)
+                _status(span, response)
         except httpx.TransportError as exc:
             log.warning("%s %s failed: %s", method, redact_url(url), type(exc).__name__)
             raise self._transport_error(exc, method, url) from None

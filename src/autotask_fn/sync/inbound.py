@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import time
 import uuid
 import weakref
@@ -48,6 +47,7 @@ from typing import Any
 
 import attrs
 
+from autotask_fn import _observe, _otel
 from autotask_fn.autotask.metadata import TTLCache
 from autotask_fn.autotask.webhooks import (
     Callout,
@@ -68,13 +68,14 @@ from autotask_fn.mapping.inbound import (
 )
 from autotask_fn.mapping.markers import Marker, find_markers
 from autotask_fn.store.base import InboxEntry, Link, LinkState, Scope, Store, scoped_key
+from autotask_fn.sync import events
 from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import BusyError, WorkOrderBusyError
 from autotask_fn.sync.inbound_settings import InboundSettings
-from autotask_fn.sync.reports import WebhookAck
+from autotask_fn.sync.reports import Action, WebhookAck
 from autotask_fn.sync.settings import _attr
 
-log = logging.getLogger(__name__)
+log = _observe.get_logger(__name__)
 
 __all__ = [
     "ImportBusyError",
@@ -234,6 +235,7 @@ class TicketImporter:
         self.clock: Callable[[], float] = clock or (svc_clock if callable(svc_clock)
                                                     else time.time)
         self._owner = f"inbound-{uuid.uuid4().hex[:12]}"
+        self._service = service
         self._outbound_mapper = getattr(service, "mapper", None)
         self._lock_ttl = float(getattr(getattr(service, "settings", None), "lock_ttl", 300.0))
 
@@ -323,6 +325,27 @@ class TicketImporter:
     # ------------------------------------------------------------------ the import
     def _run(self, entity: str, source_id: int,
              load: Callable[[int], _Loaded]) -> ImportResult:
+        """One import in an observation context and an ``autotask_fn.import`` span; the
+        work order it writes is told to the service's event sink."""
+        observe = getattr(self._service, "observe", None)
+        ids: dict[str, int | str | None] = {
+            "ticket_id" if entity == "Tickets" else "source_id": source_id,
+            "source_entity": entity}
+        with (observe(**ids) if callable(observe) else _observe.bind(ids)), _otel.span(
+                "autotask_fn.import", {f"autotask_fn.{k}": v for k, v in ids.items()}):
+            result = self._run_locked(entity, source_id, load)
+            _observe.annotate(work_order_id=result.work_order_id)
+            if result.work_order_id is not None and (result.created or result.wrote):
+                action = Action.CREATED if result.created else Action.UPDATED
+                log.info("%s %s: work order %s %s", entity, source_id, result.work_order_id,
+                         action.value, extra={"kind": WO_KIND, "action": action.value})
+                events.emit(getattr(self._service, "events", None), events.RecordWritten(
+                    WO_KIND, action, "fieldnation", result.work_order_id,
+                    source_id if entity == "Tickets" else None, None, result.work_order_id))
+            return result
+
+    def _run_locked(self, entity: str, source_id: int,
+                    load: Callable[[int], _Loaded]) -> ImportResult:
         lock_key = scoped_key(self.scope, "inbound-lock", entity, source_id)
         if not self.store.try_lock(lock_key, self._owner, 300.0, now=self.clock()):
             raise ImportBusyError(f"{entity} {source_id} is being imported by another worker")
@@ -617,7 +640,7 @@ class TicketImporter:
         if listing.left_out:
             reasons = listing.left_out_reasons()
             loaded.left_out.extend(reasons)
-            logging.getLogger("autotask_fn.sync").info(
+            _observe.get_logger("autotask_fn.sync").info(
                 "ticket %d: %d attachment(s) not imported (not on the ticket itself): %s",
                 ticket_id, len(reasons), "; ".join(reasons))
         todo = []

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from autotask_fn import _observe
 from autotask_fn.autotask.errors import (
     AutotaskError,
     AutotaskNotFoundError,
@@ -46,6 +46,7 @@ from autotask_fn.autotask.errors import (
 from autotask_fn.mapping.markers import Marker
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link, LinkState, Scope, scoped_key
+from autotask_fn.sync import events
 from autotask_fn.sync.errors import SyncInputError, TicketGoneError
 from autotask_fn.sync.reports import Action, Change
 
@@ -55,7 +56,9 @@ if TYPE_CHECKING:
     from autotask_fn.sync.service import SyncService
     from autotask_fn.sync.settings import ValidatedSettings
 
-log = logging.getLogger(__name__)
+log = _observe.get_logger(__name__)
+#: The actions that wrote to Autotask (each is told to the service's event sink).
+WRITES = frozenset({Action.CREATED, Action.UPDATED, Action.DELETED})
 
 __all__ = [
     "LOCKED_TEXT",
@@ -208,8 +211,16 @@ class WorkOrderContext:
         return (kind, fn_id) in self.rejected or (kind, fn_id.split("#", 1)[0]) in self.rejected
 
     def record(self, change: Change) -> None:
-        """Report one change."""
+        """Report one change; a write is logged and told to the service's event sink."""
         self.changes.append(change)
+        if change.action in WRITES:
+            log.info("work order %s: %s %s %s as %s %s", self.work_order_id, change.kind,
+                     change.fn_id, change.action.value, change.at_entity, change.at_id,
+                     extra={"kind": change.kind, "action": change.action.value,
+                            "entity": change.at_entity, "record_id": change.at_id})
+            events.emit(getattr(self.service, "events", None), events.RecordWritten(
+                change.kind, change.action, "autotask", self.work_order_id, self.ticket_id,
+                change.at_entity, change.at_id))
 
     def save(self) -> None:
         """Persist ``data`` into the work order link."""

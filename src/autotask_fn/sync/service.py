@@ -20,22 +20,24 @@ settings that were never validated.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import importlib
 import json
-import logging
 import os
 import random
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 
+from autotask_fn import _observe, _otel
 from autotask_fn._redact import redact_headers
 from autotask_fn.autotask.errors import AutotaskPermissionError, AutotaskRateLimitError
 from autotask_fn.errors import AutotaskFnError
@@ -51,6 +53,7 @@ from autotask_fn.fieldnation.webhooks import (
 from autotask_fn.mapping.markers import Markers
 from autotask_fn.mapping.outbound import OutboundMapper
 from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
+from autotask_fn.sync import events as ev
 from autotask_fn.sync import quiet
 from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import (
@@ -74,6 +77,8 @@ from autotask_fn.sync.reports import (
 from autotask_fn.sync.settings import ConnectorSettings, ValidatedSettings
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
     from autotask_fn.autotask import AutotaskClient
     from autotask_fn.fieldnation import FieldNationClient
     from autotask_fn.fieldnation.models import User, WorkOrder
@@ -81,14 +86,33 @@ if TYPE_CHECKING:
 
 __all__ = ["SyncService", "WebhookAck", "WorkOrderLinker"]
 
-log = logging.getLogger("autotask_fn.sync")
+log = _observe.get_logger("autotask_fn.sync")
 
-FIELDNATION = "fieldnation"
-AUTOTASK = "autotask"
+FIELDNATION: Final = "fieldnation"
+AUTOTASK: Final = "autotask"
 #: Inbox source of a Field Nation record rejected as bad input (a dead letter to replay).
 RECORD = "record"
 #: Seconds before retrying an entry whose work order another worker holds.
 BUSY_RETRY = 2.0
+
+
+_Handler = Callable[["SyncService", bytes | str, Mapping[str, str]], WebhookAck]
+
+
+def _refusals(source: Literal["fieldnation", "autotask"]) -> Callable[[_Handler], _Handler]:
+    """Tell the service's event sink of each webhook it refuses (a non-2xx answer)."""
+    def wrap(method: _Handler) -> _Handler:
+        @functools.wraps(method)
+        def handle(self: SyncService, raw_body: bytes | str, headers: Mapping[str, str]
+                   ) -> WebhookAck:
+            ack = method(self, raw_body, headers)
+            if not ack.accepted:
+                ev.emit(self.events, ev.WebhookRefused(source, ack.status, ack.reason))
+                log.info("%s webhook refused with %s", source, ack.status,
+                         extra={"webhook_status": ack.status})
+            return ack
+        return handle
+    return wrap
 
 
 class WorkOrderLinker:
@@ -120,6 +144,10 @@ class SyncService:
         reconcilers: the parts kept in sync, in order (default: ticket fields, time, notes).
         linkers: tried in order for a work order without a link (default: outbound create,
             which does nothing unless ``settings.create.enabled``).
+        events: an :class:`~autotask_fn.sync.events.EventSink` told of records written,
+            dead letters, rate-limit pauses and refused webhooks (for the host's metrics).
+        tracer_provider: an OpenTelemetry ``TracerProvider`` for this service's spans
+            (default: the global one; no effect without the ``otel`` extra).
     """
 
     def __init__(
@@ -135,6 +163,8 @@ class SyncService:
         mapper: OutboundMapper | None = None,
         reconcilers: Sequence[Reconciler] | None = None,
         linkers: Sequence[WorkOrderLinker] = (),
+        events: ev.EventSink | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.autotask = autotask
         self.fieldnation = fieldnation
@@ -157,6 +187,8 @@ class SyncService:
         self._resources_inflight: dict[str, threading.Event] = {}
         self._verifier: WebhookVerifier | None = None
         self._settings_digest: str | None = None
+        self.events = events
+        self.tracer_provider = tracer_provider
 
     def __repr__(self) -> str:
         return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
@@ -186,7 +218,24 @@ class SyncService:
         """Markers of this service's Field Nation environment."""
         return Markers(self.scope.fn_env)
 
+    @contextlib.contextmanager
+    def observe(self, **fields: int | str | None) -> Iterator[None]:
+        """Run the ``with`` block in an observation context: its log records carry
+        ``fields`` (``autotask_fn_<name>``), its rate-limit pauses reach :attr:`events`, its
+        spans go to :attr:`tracer_provider`."""
+        with _observe.bind(fields, on_pause=self._on_pause,
+                           tracer_provider=self.tracer_provider):
+            yield
+
+    def _on_pause(self, service: str, where: str, seconds: float, target: str | None) -> None:
+        ev.emit(self.events, ev.RateLimitPaused(
+            "fieldnation" if service == "fieldnation" else "autotask",
+            cast(Literal["retry", "budget", "tenant", "inbox"], where)
+            if where in ("retry", "budget", "tenant") else "inbox",
+            float(seconds), target))
+
     # ------------------------------------------------------------------ webhooks
+    @_refusals(FIELDNATION)
     def handle_fieldnation_webhook(self, raw_body: bytes | str, headers: Mapping[str, str]
                                    ) -> WebhookAck:
         """Verify, de-duplicate and enqueue a Field Nation delivery; no API call is made.
@@ -225,6 +274,7 @@ class SyncService:
             return WebhookAck(503, reason="store unavailable")
         return WebhookAck(200, duplicate=not fresh)
 
+    @_refusals(AUTOTASK)
     def handle_autotask_webhook(self, raw_body: bytes | str, headers: Mapping[str, str]
                                 ) -> WebhookAck:
         """Verify, de-duplicate and enqueue an Autotask ticket callout (inbound import).
@@ -294,6 +344,10 @@ class SyncService:
                 except WebhookPayloadError as exc:
                     self.store.dead_letter(entry.id, self.worker_id, f"unreadable: {exc.message}")
                     totals["dead"] += 1
+                    log.warning("inbox entry %s dead-lettered: unreadable delivery", entry.id,
+                                extra={"entry_id": entry.id, "action": "dead_letter"})
+                    ev.emit(self.events, ev.DeadLettered(entry.source, entry.id, entry.attempts,
+                                                         type(exc).__name__))
                     errors.append(f"entry {entry.id}: {exc.message}")
                     continue
                 by_wo.setdefault(event.work_order_id, []).append(entry)
@@ -307,10 +361,12 @@ class SyncService:
     def _run_entries(self, entries: list[InboxEntry], work: Callable[[], Any],
                      totals: dict[str, int], reports: list[SyncReport], errors: list[str]) -> None:
         try:
-            result = work()
+            with self.observe(entry_id=entries[0].id, source=entries[0].source):
+                result = work()
         except Exception as exc:
             for entry in entries:
-                self._fail(entry, exc, totals, errors)
+                with self.observe(entry_id=entry.id, source=entry.source):
+                    self._fail(entry, exc, totals, errors)
             return
         if isinstance(result, SyncReport):
             reports.append(result)
@@ -337,7 +393,9 @@ class SyncService:
             self.store.dead_letter(entry.id, self.worker_id, text)
             totals["dead"] += 1
             log.warning("inbox entry %s dead-lettered after %s attempt(s): %s", entry.id,
-                        entry.attempts, text)
+                        entry.attempts, type(exc).__name__, extra={"action": "dead_letter"})
+            ev.emit(self.events, ev.DeadLettered(entry.source, entry.id, entry.attempts,
+                                                 type(exc).__name__))
             return
         delay = BUSY_RETRY if busy else self.backoff(entry.attempts)
         hint = getattr(exc, "retry_after", None)
@@ -345,6 +403,10 @@ class SyncService:
             delay = max(delay, float(hint))
         if deferred and hint:
             delay = float(hint)
+        if isinstance(exc, AutotaskRateLimitError | FieldNationRateLimitError):
+            _observe.rate_limit_paused(
+                FIELDNATION if isinstance(exc, FieldNationRateLimitError) else AUTOTASK,
+                "inbox", delay, None)
         self.store.retry_later(entry.id, self.worker_id, text, self.clock() + delay)
         totals["retried"] += 1
 
@@ -424,6 +486,17 @@ class SyncService:
 
     def _sync(self, wo_id: int, *, force: bool = False,
               statuses: Iterable[str] | None = None, sweep: bool = False) -> SyncReport:
+        with self.observe(work_order_id=wo_id), _otel.span(
+                "autotask_fn.reconcile", {"autotask_fn.work_order_id": wo_id}):
+            report = self._sync_locked(wo_id, force=force, statuses=statuses, sweep=sweep)
+            _otel.set_attributes({"autotask_fn.skipped": report.skipped or "",
+                                  "autotask_fn.writes": report.writes})
+            if report.ticket_id is not None:
+                _observe.annotate(ticket_id=report.ticket_id)
+            return report
+
+    def _sync_locked(self, wo_id: int, *, force: bool, statuses: Iterable[str] | None,
+                     sweep: bool) -> SyncReport:
         scope = self.scope
         key = scoped_key(scope, "wo", wo_id)
         held = acquire(self.store, key, self.lock_owner, self.settings.lock_ttl,
@@ -450,6 +523,7 @@ class SyncService:
                         break
                 if link is None:
                     return SyncReport(wo_id, skipped="not_linked")
+            _observe.annotate(ticket_id=link.at_id)
             ctx = WorkOrderContext(service=self, work_order=wo, link=link,
                                    data=dict(link.data), lock=held)
             signals = self._signals_hash(ctx)  # from the work order alone (sweeps, opt-in)
@@ -496,7 +570,10 @@ class SyncService:
             text = f"SyncInputError: {error}"[:1000]
             if self.store.enqueue(RECORD, key, body, {}, now=self.clock(), error=text):
                 log.warning("work order %s: %s rejected: %s", ctx.work_order_id,
-                            error.record or kind, text)
+                            error.record or kind, text,
+                            extra={"kind": kind, "action": "rejected"})
+                ev.emit(self.events, ev.DeadLettered(RECORD, None, 0, type(error).__name__,
+                                                     ctx.work_order_id, kind))
 
     def _replay_record(self, entry: InboxEntry) -> SyncReport:
         """A replayed bad record: reconcile its work order again (forced); still bad, the
