@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -145,6 +146,20 @@ class Served(Rig):
                 return False
             time.sleep(0.01)
         return False
+
+    def wait_any_leased(self, worker_ids: Iterable[str], timeout: float = 30.0) -> str | None:
+        """Wait until one of ``worker_ids`` holds a lease on an inbox entry; return which one
+        (whichever the scheduler let in first: on a loaded machine it need not be a given one)."""
+        wanted = set(worker_ids)
+        stop = time.monotonic() + timeout
+        while time.monotonic() < stop:
+            for entry in self.store.list_entries(EntryStatus.LEASED, limit=500):
+                if entry.lease_owner in wanted:
+                    return entry.lease_owner
+            if self.open_entries() == 0:
+                return None
+            time.sleep(0.01)
+        return None
 
     # -- the exact end state ------------------------------------------------------------
     def assert_exact(self) -> dict[str, int]:
