@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the configuration to FILE (owner-only permissions)")
     p.set_defaults(handler=_cmd_fake_server)
     add_fake_command(sub, _cmd_fake)
+
+    from autotask_fn.probe.command import add_parser as add_probe
+
+    add_probe(sub, _cmd_probe)
     # ``--json`` is accepted after the command too; SUPPRESS keeps a global one in force.
     for command in sub.choices.values():
         command.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
@@ -493,6 +497,13 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
 def _cmd_fake(args: argparse.Namespace, out: TextIO) -> Outcome:
     result = run_fake_command(args)
     return Outcome(result.code, result.result, result.text)
+
+
+def _cmd_probe(args: argparse.Namespace, out: TextIO) -> Outcome:
+    from autotask_fn.probe.command import command
+
+    code, result, text = command(args)
+    return Outcome(code, result, text)
 
 
 def _progress(label: str, *, unit: str = "work orders",

@@ -60,7 +60,7 @@ def zone_answer(p: ProbeContext) -> Finding:
 def bad_secret(p: ProbeContext) -> Finding:
     """A deliberately wrong secret of the configured user answers 401."""
     answer = p.at("GET", "Companies/0",
-                  headers=p.at_headers(Secret="autotask-fn-probe-wrong-secret"))
+                  headers=p.at_headers(Secret="autotask-fn-probe-wrong-secret"))  # noqa: S106
     return finding("HTTP 401", p.redact(answer.brief()), answer.status == 401)
 
 

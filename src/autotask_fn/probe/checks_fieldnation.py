@@ -75,7 +75,7 @@ def unknown_token(p: ProbeContext) -> Finding:
     """An unknown token answers 401 (an expired one cannot be made on demand)."""
     answer = p.fn("GET", "/workorders", params={"list": "workorders_all", "sticky": "false",
                                                 "per_page": 1},
-                  token="autotask-fn-probe-unknown-token")
+                  token="autotask-fn-probe-unknown-token")  # noqa: S106
     return finding("unknown token: HTTP 401", p.redact(answer.brief()), answer.status == 401)
 
 
@@ -228,8 +228,8 @@ def custom_field_sections(p: ProbeContext) -> Finding:
 def provider_no_email(p: ProbeContext) -> Finding:
     """Providers in time logs carry no e-mail."""
     logs = _results(p.work_order().get("time_logs"))
-    users = [log.get("logged_by") for log in logs if isinstance(log, Mapping)]
-    users = [u for u in users if isinstance(u, Mapping)]
+    users = [log["logged_by"] for log in logs
+             if isinstance(log, Mapping) and isinstance(log.get("logged_by"), Mapping)]
     if not users:
         raise NotChecked("the work order has no time log")
     with_email = sum("email" in u for u in users)

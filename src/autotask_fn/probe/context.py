@@ -26,7 +26,7 @@ UNKNOWN_USER = "autotask-fn-probe-unknown-user@example.invalid"
 PROBE_MARKER = "autotask-fn probe"
 
 
-class NotChecked(Exception):  # noqa: N818 - a reason, not an error
+class NotChecked(Exception):
     """Raised by a check that cannot run on this tenant (``why`` says why)."""
 
     def __init__(self, why: str) -> None:

@@ -42,8 +42,8 @@ class RowResult:
         """The row as one line of the human report."""
         if self.outcome is Outcome.NOT_CHECKED:
             return f"{self.id}: not checked ({self.why})"
-        text = f"{self.id}: {self.outcome.value}: expected {self.expected}; observed {self.observed}"
-        return text
+        return (f"{self.id}: {self.outcome.value}: expected {self.expected}; "
+                f"observed {self.observed}")
 
 
 @attrs.frozen

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import httpx
 
-from autotask_fn.probe.checks import registered_checks
+from autotask_fn.probe.checks import Check, registered_checks
 from autotask_fn.probe.context import NotChecked, ProbeContext
 from autotask_fn.probe.registry import ContractRow, load_rows
 from autotask_fn.probe.report import Outcome, ProbeReport, RowResult
@@ -56,14 +56,14 @@ def run_probe(
     return report
 
 
-def _one(row: ContractRow, context: ProbeContext, checks: dict[str, object]) -> RowResult:
+def _one(row: ContractRow, context: ProbeContext, checks: Mapping[str, Check]) -> RowResult:
     check = checks.get(row.id)
     if check is None:
         reason = NOT_CHECKABLE.get(row.id, "no probe for this row")
         prefix = "not checkable: " if row.id in NOT_CHECKABLE else ""
         return RowResult(row.id, Outcome.NOT_CHECKED, why=prefix + reason)
     try:
-        found = check(context)  # type: ignore[operator]
+        found = check(context)
     except NotChecked as exc:
         return RowResult(row.id, Outcome.NOT_CHECKED, why=exc.why)
     except (httpx.HTTPError, ValueError, TypeError, KeyError) as exc:
