@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Live
+from livekit import Live
 
 pytestmark = pytest.mark.live
 

@@ -62,18 +62,19 @@ def _raw_config(config: Any) -> dict[str, Any]:
         return {}
 
 
-def _flag(raw: Mapping[str, Any], table: str, env: str) -> bool:
-    value: Any = os.environ.get(env)
+def _flag(raw: Mapping[str, Any], table: str, env: str, environ: Mapping[str, str]) -> bool:
+    value: Any = environ.get(env)
     if value is None:
         section = raw.get(table)
         value = section.get("sandbox") if isinstance(section, Mapping) else None
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
-def _recorded_tenant(config: Any, raw: Mapping[str, Any]) -> int | None:
+def _recorded_tenant(config: Any, raw: Mapping[str, Any], environ: Mapping[str, str]
+                     ) -> int | None:
     value: Any = getattr(config.autotask, "tenant_id", None)
     if value is None:
-        value = os.environ.get("AUTOTASK_FN_AT_TENANT_ID")
+        value = environ.get("AUTOTASK_FN_AT_TENANT_ID")
     if value is None:
         section = raw.get("autotask")
         value = section.get("tenant_id") if isinstance(section, Mapping) else None
@@ -85,19 +86,21 @@ def _recorded_tenant(config: Any, raw: Mapping[str, Any]) -> int | None:
 
 
 def write_options(config: Any, autotask: Any, *, allow_production: bool = False,
-                  ask: Callable[[str], str] | None = None) -> WriteOptions:
+                  ask: Callable[[str], str] | None = None,
+                  environ: Mapping[str, str] | None = None) -> WriteOptions:
     """Check that ``--write`` may run on these tenants and build its options.
 
     Raises :class:`~autotask_fn.errors.ConfigurationError` (exit 2) unless both services are
     marked ``sandbox = true`` (``AUTOTASK_FN_AT_SANDBOX``, ``AUTOTASK_FN_FN_SANDBOX``) and the
     recorded ``tenant_id`` equals the zone's ``ci``; with ``allow_production`` the tenant id
-    must be typed back through ``ask`` instead.
+    must be typed back through ``ask`` instead. ``environ`` defaults to ``os.environ``.
     """
+    env = os.environ if environ is None else environ
     raw = _raw_config(config)
     ci = int(autotask.zone.ci)
-    recorded = _recorded_tenant(config, raw)
-    sandbox = _flag(raw, "autotask", "AUTOTASK_FN_AT_SANDBOX") and _flag(
-        raw, "fieldnation", "AUTOTASK_FN_FN_SANDBOX")
+    recorded = _recorded_tenant(config, raw, env)
+    sandbox = _flag(raw, "autotask", "AUTOTASK_FN_AT_SANDBOX", env) and _flag(
+        raw, "fieldnation", "AUTOTASK_FN_FN_SANDBOX", env)
     if allow_production:
         typed = (ask or input)(f"--write on tenant {ci} (not checked as a sandbox): type the "
                                "tenant id to go on: ")
