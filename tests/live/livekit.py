@@ -41,6 +41,8 @@ class Live:
     store: Any
     marker: str
     created: list[tuple[str, str, int]] = attrs.Factory(list)
+    state: dict[str, int] = attrs.Factory(dict)
+    outcome: dict[str, Any] = attrs.Factory(dict)
 
 
 def build(tmp: Path) -> Live:

@@ -131,7 +131,10 @@ def _row(result: RowResult) -> dict[str, Any]:
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ().-]{7,}\d(?![\w.])")
+#: Phone numbers as people write them: ``+1 555 123 4567``, ``(555) 123-4567``,
+#: ``555.123.4567``, ``+15551234567`` (never dates or times, which share the digits).
+_PHONE = re.compile(r"(?<![\w.:/-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}"
+                    r"(?![\w.:/-])|(?<![\w.:/-])\+\d{8,15}(?![\w.:/-])")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[\w.~+/=-]+")
 _TOKEN_KEYS = frozenset({"access_token", "refresh_token", "token", "secret", "password",
                          "client_secret", "secretkey", "authorization"})
