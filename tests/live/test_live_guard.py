@@ -11,7 +11,7 @@ import pytest
 from livekit import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "probe"))
-from world import ProbeWorld
+from probeworld import ProbeWorld
 
 
 def _point_at(world: ProbeWorld, monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> None:

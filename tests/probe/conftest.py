@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from world import ProbeWorld
+from probeworld import ProbeWorld
 
 __all__ = ["world"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from world import Differ, ProbeWorld
+from probeworld import Differ, ProbeWorld
 
 from autotask_fn.cli import main
 from autotask_fn.probe import Outcome, load_rows, run_probe

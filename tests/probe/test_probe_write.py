@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from world import ProbeWorld, settings_toml
+from probeworld import ProbeWorld, settings_toml
 
 from autotask_fn.cli import main
 from autotask_fn.probe.command import command
