@@ -203,12 +203,14 @@ def unknown_field(p: ProbeContext) -> Finding:
 @check("AT-QUERY-IGNORED-OPERATOR")
 def ignored_operator(p: ProbeContext) -> Finding:
     """An operator Autotask does not honour (``ne``) is dropped without an error."""
-    answer = p.at_query("Companies", [{"op": "eq", "field": "id", "value": 0},
-                                      {"op": "ne", "field": "id", "value": 0}])
+    ticket = p.some_ticket()
+    answer = p.at_query("Tickets", [{"op": "eq", "field": "id", "value": ticket},
+                                    {"op": "ne", "field": "id", "value": ticket}])
     ids = [i.get("id") for i in _items(answer)]
-    observed = f"HTTP {answer.status}, company 0 {'returned' if 0 in ids else 'not returned'}"
-    return finding("HTTP 200, company 0 returned ('ne' ignored)", observed,
-                   answer.status == 200 and 0 in ids)
+    observed = (f"HTTP {answer.status}, ticket {ticket} "
+                f"{'returned' if ticket in ids else 'not returned'}")
+    return finding("HTTP 200, the ticket returned ('ne' ignored)", observed,
+                   answer.status == 200 and ticket in ids)
 
 
 # -- attachments --------------------------------------------------------------------------

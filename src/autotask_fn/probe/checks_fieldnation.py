@@ -251,10 +251,15 @@ def expense_amount(p: ProbeContext) -> Finding:
 
 @check("FN-SHAPE-LOCATION-DISPLAY-NAME")
 def location_display_name(p: ProbeContext) -> Finding:
-    """``location.display_name`` is a string (the SDK falls back to the address)."""
+    """``location.display_name`` is a string when present (the SDK falls back to the
+    address when it is missing)."""
     location = p.work_order().get("location")
-    value = location.get("display_name") if isinstance(location, Mapping) else None
-    return finding("a string", f"{type(value).__name__}", isinstance(value, str))
+    if not isinstance(location, Mapping):
+        raise NotChecked("the work order has no location")
+    if location.get("display_name") is None:
+        return finding("a string, or absent", "absent", True)
+    value = location["display_name"]
+    return finding("a string, or absent", type(value).__name__, isinstance(value, str))
 
 
 @check("FN-SHAPE-INCIDENT-ID")
