@@ -29,6 +29,25 @@ def test_every_probed_row_is_ok_on_the_served_fakes(world: ProbeWorld) -> None:
     assert report.ok
 
 
+def test_the_report_lists_the_tenant_facts_the_sdk_resolves(world: ProbeWorld) -> None:
+    at, fn = world.clients()
+    from autotask_fn.probe import ContractRow
+
+    every = [ContractRow(i, "", "", "") for i in (
+        "AT-ZONE-ANSWER", "AT-FIELD-METADATA", "AT-EXPENSE-REPORT-OPEN",
+        "AT-CHARGE-MATERIAL-CODE", "AT-HOURLY-THRESHOLD", "FN-TOKEN-PASSWORD-GRANT")]
+    tenant = run_probe(at, fn, rows=every, work_order_id=world.work_order_id).tenant
+    assert tenant["zone"]["ci"] == world.at_fake.ci
+    for picklist in ("Tickets.status", "Tickets.priority", "TicketNotes.noteType",
+                     "TicketNotes.publish", "TicketAttachments.publish",
+                     "ExpenseReports.status"):
+        assert tenant[picklist], picklist
+    assert any("material" in label.lower() for label in tenant["BillingCodes.useType"])
+    assert tenant["threshold"]["externalRequestThreshold"] == 10000
+    assert tenant["fieldnation_token"] == {"grant": "password (form)", "placement": "query",
+                                           "expires_in": 3600}
+
+
 def _audience_elsewhere(method: str, path: str, body: Any) -> Any:
     """Messages carry their audience in ``audience`` instead of ``type``/``role``."""
     if path.endswith("/messages") and isinstance(body, dict):

@@ -57,7 +57,10 @@ def test_write_reads_back_every_record_and_lists_what_stays(world: ProbeWorld) -
     outcomes = {r["id"]: r["outcome"] for r in doc["write"]}
     assert outcomes == dict.fromkeys((
         "WRITE-AT-TICKET", "WRITE-AT-NOTE", "WRITE-AT-TIME-ENTRY", "WRITE-AT-EXPENSE",
-        "WRITE-AT-CHARGE", "WRITE-AT-ATTACHMENTS", "WRITE-FN-MESSAGES"), "ok")
+        "WRITE-AT-CHARGE", "WRITE-AT-ATTACHMENTS", "WRITE-AT-REFUSED-WRITE",
+        "WRITE-FN-MESSAGES"), "ok")
+    refused = next(r for r in doc["write"] if r["id"] == "WRITE-AT-REFUSED-WRITE")
+    assert "unitQuantity" in refused["observed"]  # the tenant's own text, recorded
     stays = {(s["entity"], s["id"]) for s in doc["stays"]}
     tickets = [t for t in world.at_fake.records("Tickets") if "autotask-fn probe" in t["title"]]
     assert len(tickets) == 1

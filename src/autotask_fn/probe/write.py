@@ -274,9 +274,25 @@ class _Writer:
             f"embedded {embedded} ({size} of {self.o.attachment_bytes} bytes read back), "
             f"URL {link}")
 
+    def refused(self, ticket_id: int) -> tuple[bool, str]:
+        """A write the API must refuse (a charge of quantity 0): its error text, recorded."""
+        code = self.first_value("TicketCharges", "chargeType")
+        try:
+            charge = self.at.create("TicketCharges", {
+                "ticketID": ticket_id, "name": f"[{self.o.marker}] refused",
+                "chargeType": code, "unitQuantity": 0, "unitPrice": 0,
+                "datePurchased": date.today().isoformat() + "T00:00:00Z",
+                "isBillableToCompany": False})
+        except AutotaskError as exc:
+            return True, f"refused: {type(exc).__name__}: {exc}"
+        self.created.append(("autotask", "TicketCharges", charge))
+        return False, f"accepted: charge {charge} with quantity 0"
+
     # -- Field Nation ---------------------------------------------------------------------
     def messages(self) -> tuple[bool, str]:
         fn = self.p.require_fieldnation()
+        if self.p.work_order_id is None:
+            raise NotChecked("name the work order to post on with --work-order")
         wo = self.p.work_order()["id"]
         texts = {"INTERNAL": f"[{self.o.marker}] internal", "ASSIGNEDTECH":
                  f"[{self.o.marker}] to the assigned provider"}
@@ -344,6 +360,8 @@ def run_writes(context: ProbeContext, options: WriteOptions
         w.step("AT-CHARGE", "created with a material billing code", lambda: w.charge(tid))
         w.step("AT-ATTACHMENTS", f"an embedded file of {options.attachment_bytes} bytes and "
                "a URL, read back", lambda: w.attachments(tid))
+        w.step("AT-REFUSED-WRITE", "a charge of quantity 0 refused, with its text",
+               lambda: w.refused(tid))
     w.step("FN-MESSAGES", "INTERNAL and ASSIGNEDTECH read back with their audience",
            w.messages)
     w.clean_up(ticket_id)
