@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from autotask_fn.probe import load_rows
 from autotask_fn.testing import FakeAutotask
 
 
+@pytest.mark.slow
 def test_probe_and_probe_write_against_the_fake_server(tmp_path: Path) -> None:
     config = tmp_path / "fake.toml"
     server = subprocess.Popen(
