@@ -10,4 +10,4 @@ rm -rf tests/contract/cassettes/fake-server
 AUTOTASK_FN_LIVE_CASSETTES=tests/contract/cassettes/fake-server \
   AUTOTASK_FN_LIVE_CONFIG=tests/live/fake-server.toml AUTOTASK_FN_LIVE_AT_SECRET=secret \
   AUTOTASK_FN_LIVE_FN_CLIENT_SECRET=client-secret AUTOTASK_FN_LIVE_FN_PASSWORD=password \
-  AUTOTASK_FN_LIVE_PROVIDER_ID=2001 python -m pytest -m live -q -p no:cacheprovider
+  AUTOTASK_FN_LIVE_PROVIDER_ID=2001 python -m pytest -m live -q -p no:cacheprovider tests/live
