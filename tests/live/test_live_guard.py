@@ -11,13 +11,13 @@ import pytest
 from livekit import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "probe"))
-from probeworld import ProbeWorld
+from probeworld import ProbeWorld, settings_toml
 
 
 def _point_at(world: ProbeWorld, monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> None:
     for key in [k for k in os.environ if k.startswith("AUTOTASK_FN_")]:
         monkeypatch.delenv(key)
-    world.config.write_text(world.toml(**kwargs))  # type: ignore[arg-type]
+    world.config.write_text(world.toml(**kwargs) + settings_toml(world))  # type: ignore[arg-type]
     monkeypatch.setenv("AUTOTASK_FN_LIVE_CONFIG", str(world.config))
 
 

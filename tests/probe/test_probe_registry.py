@@ -28,6 +28,12 @@ def test_every_row_has_a_check_or_a_reason_and_never_both() -> None:
     assert not both, f"rows with a probe and a reason: {both}"
 
 
+def test_every_check_and_every_reason_names_a_row() -> None:
+    rows = {r.id for r in parse_rows(PAGE.read_text(encoding="utf-8"))}
+    strays = sorted((set(registered_checks()) | set(NOT_CHECKABLE)) - rows)
+    assert not strays, f"probes or reasons for ids with no row in the registry: {strays}"
+
+
 def test_rows_are_read_with_their_area_and_copied_stably() -> None:
     page = ("## Autotask: queries\n\n| ID | a | b | c | d | e |\n|---|\n"
             "| `AT-ONE` | pages of 500 | vendor | x | y | z |\n\n## Field Nation: messages\n"
