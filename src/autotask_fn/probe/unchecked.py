@@ -9,7 +9,6 @@ from __future__ import annotations
 
 __all__ = ["NOT_CHECKABLE"]
 
-_WRITE = "needs a write; `probe --write` measures it on a sandbox"
 _CALLOUT = ("an Autotask callout goes to the receiver the webhook names; the probe runs no "
             "endpoint the tenant can reach")
 _FN_HOOK = ("a Field Nation delivery goes to the receiver the webhook names; the probe runs "
@@ -17,14 +16,16 @@ _FN_HOOK = ("a Field Nation delivery goes to the receiver the webhook names; the
 
 #: Row id -> why no probe can check it.
 NOT_CHECKABLE: dict[str, str] = {
-    "AT-ATTACH-FILE-SIZE": _WRITE + " (an upload at the configured size limit)",
+    "AT-ATTACH-FILE-SIZE": "needs an upload above 6 MB to see where it is refused; `--write` "
+                           "uploads at the configured embed_limit, below it",
     "AT-ATTACH-WINDOW": "provoking it stops every attachment upload of the tenant for five "
                         "minutes",
     "AT-ATTACHMENT-BUDGET": "provoking it stops every attachment upload of the tenant for five "
                             "minutes",
     "AT-PERMISSION-403": "needs an action the API user's security level denies; which one is "
                          "tenant configuration the probe cannot know",
-    "AT-PUT-PATCH": _WRITE,
+    "AT-PUT-PATCH": "needs a PUT that may null fields of a record; `--write` only PATCHes "
+                    "its own records",
     "AT-THREAD-LIMIT": "provoking it needs more than three concurrent requests on one endpoint, "
                        "refused transiently and counted against the tenant's shared budget",
     "AT-ROUTES-SWAGGER": "would need one request on every route of every entity",
@@ -49,5 +50,6 @@ NOT_CHECKABLE: dict[str, str] = {
     "FN-EXPENSE-RECEIPT-READ": "needs an expense with a receipt, which a provider adds",
     "FN-SHAPE-PUBLISHED": "compares against the published shape tree, test data not shipped "
                           "with the package; the other FN-SHAPE rows check its exceptions",
-    "FN-WO-UPDATED-MOVES": _WRITE + " (an expense change on a work order)",
+    "FN-WO-UPDATED-MOVES": "needs an expense added or changed on a work order, which a "
+                           "provider does",
 }
