@@ -38,11 +38,16 @@ NOT_CHECKABLE: dict[str, str] = {
     "AT-CALLOUT-SIGNED-TEXT": _CALLOUT,
     "AT-CALLOUT-PAYLOAD": _CALLOUT,
     "AT-CALLOUT-EXCLUDED-RESOURCE": _CALLOUT,
+    "AT-CALLOUT-RETRIES": _CALLOUT + "; retries follow failed deliveries over minutes",
+    "AT-CALLOUT-HTTPS-URL": "needs creating a webhook with a plain-http URL, which registers a "
+                            "webhook on the tenant if it is accepted",
     "FN-WEBHOOK-SIGNATURE": _FN_HOOK,
     "FN-WEBHOOK-LEGACY-HASH": _FN_HOOK,
     "FN-WEBHOOK-MANUAL-RETRY": _FN_HOOK + "; a retry by hand is a person's act",
     "FN-WEBHOOK-DELIVERY-ID": _FN_HOOK,
     "FN-WEBHOOK-RETRIES": _FN_HOOK + "; it takes about 21 minutes of failed deliveries",
+    "FN-WEBHOOK-HTTPS-URL": "needs registering a webhook with a plain-http URL, which registers "
+                            "one on the company if it is accepted",
     "FN-MESSAGE-HIDDEN": "needs a provider's view of the work order (provider credentials "
                          "the configuration does not hold)",
     "FN-MESSAGE-TYPES": "a refused type can only be tried by a create that posts a message "
