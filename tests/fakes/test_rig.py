@@ -41,15 +41,12 @@ def test_secrets_given_are_kept() -> None:
     assert rig.deliver_all() == [401]  # signed with the rig's secret, which is not accepted
 
 
-def test_the_fakes_provider_is_mapped_to_the_technician_unless_resources_are_configured(
-        ) -> None:
+def test_the_provider_is_mapped_to_the_technician_unless_resources_are_configured() -> None:
     rig = SyncRig()
     assert rig.settings.resource_map == {
         str(rig.fn_fake.seed.provider_id): rig.at_fake.seed.tech_resource_id}
-    seed_rig = SyncRig()
-    by_default = SyncRig(ConnectorSettings(
-        default_resource_id=seed_rig.at_fake.seed.tech_resource_id))
-    assert not by_default.settings.resource_map
+    by_default = SyncRig(ConnectorSettings(default_resource_id=rig.at_fake.seed.tech_resource_id))
+    assert not by_default.settings.resource_map  # the host's choice stays
 
 
 def test_inbound_is_off_unless_asked_and_then_gets_the_key_and_the_api_user() -> None:

@@ -205,5 +205,4 @@ def _dsn_secrets(psycopg: Any, dsn: str) -> list[str]:
     return [*found, *(quote(s, safe="") for s in found if quote(s, safe="") != s)]
 
 
-
 __all__ = ["PostgresStore", "redact_dsn"]
