@@ -93,9 +93,10 @@ class _StoreTimer:
 
 def link_row(size: int, imports: int = 10, lookups: int = 400) -> LinkRow:
     """Lookups and imports with ``size`` work order links in the store."""
-    from bench.inbound import Rig
+    from autotask_fn.sync.inbound_settings import InboundSettings
+    from autotask_fn.testing.rig import SyncRig
 
-    rig = Rig()
+    rig = SyncRig(inbound=InboundSettings())
     scope = rig.svc.scope
     store = rig.store
     preload(store, scope, size)
@@ -103,7 +104,7 @@ def link_row(size: int, imports: int = 10, lookups: int = 400) -> LinkRow:
         scope, "wo", "Tickets", BASE_ID + (i * 7919) % size), lookups)
     by_wo = _per_call(lambda i: store.links_for_work_order(
         scope, BASE_ID + (i * 7919) % size), lookups)
-    tickets = [rig.ticket(title=f"Growth {n}") for n in range(imports + 1)]
+    tickets = [rig.dispatch_ticket(title=f"Growth {n}") for n in range(imports + 1)]
     rig.svc.import_ticket(tickets[0])  # warm the caches (metadata, company)
     timer = _StoreTimer(store)
     start = time.perf_counter()

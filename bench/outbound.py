@@ -2,9 +2,10 @@
 
     python -m bench outbound [--work-orders 100]
 
-Runs over both in-process fakes with the real clients, an in-memory store and a validated
-``SyncService`` (no network). Every figure is counted from FakeAutotask's request log (every
-HTTP request that reached "Autotask", client retries included).
+Runs on the public test rig (``autotask_fn.testing.rig.SyncRig``: both in-process fakes, the
+real clients, an in-memory store and a validated ``SyncService``; no network). Every figure
+is counted from FakeAutotask's request log (every HTTP request that reached "Autotask", client
+retries included).
 
 Rows (targets from issue 4): one Autotask call per outbound change in steady state (the marker
 scan of a ticket+kind is made once, on first touch, and shown separately); zero calls per
@@ -19,97 +20,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import attrs
-import httpx
+from autotask_fn.sync import ConnectorSettings
+from autotask_fn.testing.rig import SyncRig
 
-from autotask_fn.autotask import AutotaskClient, LocalLimiter
-from autotask_fn.fieldnation import FieldNationClient
-from autotask_fn.fieldnation.webhooks import Events
-from autotask_fn.store import SqliteStore
-from autotask_fn.sync import ConnectorSettings, SyncService
-from autotask_fn.testing.autotask import FakeAutotask
-from autotask_fn.testing.fieldnation.app import FakeFieldNation
-
-SECRET = "bench-webhook-secret"
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
 
-class Rig:
-    """Both fakes, both clients (no sleeping between retries), an in-memory store, a webhook
-    registered with :data:`SECRET`, and a validated service (``svc``).
-
-    ``clock`` is the service's clock (default: the Field Nation fake's clock). The sync tests
-    build on this class too.
-    """
-
-    def __init__(self, settings: ConnectorSettings | None = None, *,
-                 clock: Callable[[], float] | None = None) -> None:
-        self.at_fake = FakeAutotask()
-        self.fn_fake = FakeFieldNation()
-        self.at = AutotaskClient(
-            FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
-            zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake),
-            sleep=_no_sleep, limiter=LocalLimiter(clock=self.at_fake.clock.time))
-        self.fn = FieldNationClient(
-            FakeFieldNation.CLIENT_ID, FakeFieldNation.CLIENT_SECRET, FakeFieldNation.USERNAME,
-            FakeFieldNation.PASSWORD, base_url=self.fn_fake.base_url,
-            transport=httpx.WSGITransport(app=self.fn_fake), clock=self.fn_fake.clock.timestamp,
-            sleep=_no_sleep)
-        self.fn_fake.register_webhook("https://host.test/fn", list(Events.all()), SECRET)
-        self.store = SqliteStore()
-        self.settings = settings or ConnectorSettings(webhook_secrets=(SECRET,))
-        if not self.settings.resource_map and self.settings.default_resource_id is None:
-            # Providers come without an e-mail: map the seeded technician by user id.
-            self.settings = attrs.evolve(self.settings, resource_map={
-                str(self.fn_fake.seed.provider_id): self.at_fake.seed.tech_resource_id})
-        self.validated = self.settings.validate(self.at)
-        self.clock = clock or self.fn_fake.clock.timestamp
-        self.svc = self.service()
-
-    def service(self, worker_id: str = "worker-1") -> SyncService:
-        """Another service (worker) over the same clients and store."""
-        return SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
-                           settings=self.validated, clock=self.clock, worker_id=worker_id)
-
-    def ticket(self, **fields: Any) -> int:
-        """A ticket assigned to the seeded technician (as a dispatcher would make it)."""
-        seed = self.at_fake.seed
-        return self.at_fake.ui_create_ticket(**{
-            "title": "Replace POS terminal", "companyID": seed.company_id, "status": 1,
-            "priority": 2, "queueID": seed.queue_id, "assignedResourceID": seed.tech_resource_id,
-            "assignedResourceRoleID": seed.tech_role_id, **fields})
-
-    def linked_work_order(self, *, baseline: bool = True, **fields: Any) -> tuple[int, int]:
-        """An assigned work order linked to a new ticket: ``(work_order_id, ticket_id)``."""
-        wo_id = self.fn_fake.create_work_order(**fields)
-        self.fn_fake.assign(wo_id)
-        ticket_id = self.ticket()
-        self.svc.link_work_order(wo_id, ticket_id, baseline=baseline)
-        self.fn_fake.take_deliveries()
-        return wo_id, ticket_id
-
-    def deliver_and_process(self) -> None:
-        for d in self.fn_fake.take_deliveries():
-            self.svc.handle_fieldnation_webhook(d.body, d.headers)
-        self.svc.process_pending()
-
-    def measure(self, action: Callable[[], Any], sync: Callable[[], Any]) -> tuple[int, int]:
-        """(Autotask calls, writes) made by ``sync`` after ``action``."""
-        action()
-        self.at_fake.reset_requests()
-        sync()
-        calls = self.at_fake.count_requests()
-        reads = self.at_fake.count_requests("GET") + self.at_fake.count_requests(
-            "POST", r"/query")
-        return calls, calls - reads
-
-
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 def run(work_orders: int) -> list[str]:
-    rig = Rig()
+    rig = SyncRig()
     wo, _ticket = rig.linked_work_order(title="Bench work order")
     fn = rig.fn_fake
     rows: list[tuple[str, int, int, int]] = []  # name, changes, calls, writes
@@ -207,7 +125,7 @@ def quiet_sweep_reads(work_orders: int, signals: bool) -> tuple[float, float]:
     ``work_orders`` linked work orders, each with a message and an expense synced an hour
     before; with or without the change signals."""
     extra = SIGNALS if signals else {}
-    rig = Rig(ConnectorSettings(webhook_secrets=(SECRET,), **extra))
+    rig = SyncRig(ConnectorSettings(**extra))
     for n in range(work_orders):
         wo, _ticket = rig.linked_work_order(title=f"Quiet {n}")
         rig.fn_fake.post_message(wo, "On site at 9")

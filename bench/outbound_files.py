@@ -27,20 +27,21 @@ from autotask_fn.sync.outbound_settings import (
     AttachmentSettings,
     ExpenseSettings,
 )
-from bench.outbound import SECRET, Rig
+from autotask_fn.testing.rig import WEBHOOK_SECRET as SECRET
+from autotask_fn.testing.rig import SyncRig
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _rig(**settings: Any) -> Rig:
-    return Rig(ConnectorSettings(webhook_secrets=(SECRET,), **settings))
+def _rig(**settings: Any) -> SyncRig:
+    return SyncRig(ConnectorSettings(**settings))
 
 
 def call_rows() -> list[tuple[str, int, int, int]]:
     """(row, records written, Autotask calls, writes) of each flow."""
     rows: list[tuple[str, int, int, int]] = []
 
-    def measure(rig: Rig, wo: int, name: str, records: int, action: Callable[[], Any]) -> Any:
+    def measure(rig: SyncRig, wo: int, name: str, records: int, action: Callable[[], Any]) -> Any:
         result: list[Any] = []
         calls, writes = rig.measure(lambda: result.append(action()),
                                     lambda: rig.svc.sync_work_order(wo))

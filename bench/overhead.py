@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autotask_fn.testing.rig import SyncRig
 from bench import store_ops
-from bench.outbound import Rig
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _timed(action: Callable[[], object]) -> tuple[float, float]:
 
 def cpu_per_event(events: int) -> list[CpuRow]:
     """Ack alone, and ack + process, for a first and a second message on ``events`` tickets."""
-    rig = Rig()
+    rig = SyncRig()
     work_orders = [rig.linked_work_order(title=f"Overhead {n}")[0] for n in range(events)]
     rows: list[CpuRow] = []
     for label in ("first message on a ticket (incl. marker scan)", "message (steady state)"):

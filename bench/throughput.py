@@ -39,7 +39,8 @@ from autotask_fn.autotask import AutotaskClient
 from autotask_fn.autotask.limits import Limiter, LocalLimiter
 from autotask_fn.testing.autotask import FakeAutotask
 from autotask_fn.testing.autotask.app import _endpoint as fake_endpoint  # the fake's own key
-from bench.outbound import T0, Rig
+from autotask_fn.testing.rig import SyncRig
+from bench.outbound import T0
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -91,8 +92,8 @@ class Result:
         return self.refusals == 0 and self.succeeded == self.events
 
 
-class LimitedRig(Rig):
-    """The outbound rig whose Autotask client shares ``limiter`` and really sleeps between
+class LimitedRig(SyncRig):
+    """The public test rig whose Autotask client shares ``limiter`` and really sleeps between
     retries (as a host's would)."""
 
     def __init__(self, limiter: Limiter) -> None:
@@ -105,7 +106,7 @@ class LimitedRig(Rig):
         self.svc = self.service()
 
 
-def _worker(rig: Rig, name: str, done: list[int]) -> None:
+def _worker(rig: SyncRig, name: str, done: list[int]) -> None:
     svc = rig.service(name)
     succeeded = 0
     while True:
@@ -116,17 +117,17 @@ def _worker(rig: Rig, name: str, done: list[int]) -> None:
     done.append(succeeded)
 
 
-def _note(rig: Rig, wo: int) -> None:
+def _note(rig: SyncRig, wo: int) -> None:
     rig.fn_fake.post_message(wo, "On site")
 
 
-def _visit(rig: Rig, wo: int) -> None:
+def _visit(rig: SyncRig, wo: int) -> None:
     rig.fn_fake.log_time(wo, T0, T0 + timedelta(hours=2))  # no webhook: the message's brings it
     rig.fn_fake.post_message(wo, "Done, terminal replaced")
 
 
 #: What happens on each work order before its delivery: the event's work.
-WORKLOADS: dict[str, Callable[[Rig, int], None]] = {"note": _note, "visit": _visit}
+WORKLOADS: dict[str, Callable[[SyncRig, int], None]] = {"note": _note, "visit": _visit}
 
 
 def run_one(threads: int, events: int, latency: float, limiter: Limiter,

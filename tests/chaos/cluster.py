@@ -2,8 +2,8 @@
 file or a fresh PostgreSQL schema), linked work orders with provider activity, and worker
 processes (``_worker.py``) that each build their own clients against the served fakes.
 
-Builds on the benchmark rig (``bench.outbound.Rig``): its fakes, settings and helpers stay; the
-clients are rebuilt over HTTP and the store is one that other processes can open.
+Builds on the public rig (``autotask_fn.testing.rig.SyncRig``): its fakes, settings and
+helpers stay; the clients are rebuilt over HTTP and the store is one that other processes can open.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.outbound import SECRET, Rig
 from expect import assert_exact, assert_extras_exact, open_entries
 from stores import drop_store, open_store
 
@@ -27,6 +26,8 @@ from autotask_fn.fieldnation import FieldNationClient
 from autotask_fn.store import EntryStatus
 from autotask_fn.sync import ConnectorSettings, SyncService
 from autotask_fn.testing import FakeAutotask, FakeFieldNation, serve
+from autotask_fn.testing.rig import WEBHOOK_SECRET as SECRET
+from autotask_fn.testing.rig import SyncRig
 
 WORKER = Path(__file__).with_name("_worker.py")
 #: A few bytes that pass for an image (a receipt).
@@ -34,7 +35,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
-class Served(Rig):
+class Served(SyncRig):
     """The rig with both fakes on local sockets, HTTP clients and a shared store.
 
     ``settings`` become ``ConnectorSettings`` (and are handed to every worker as JSON).
@@ -65,7 +66,7 @@ class Served(Rig):
                                     FakeFieldNation.USERNAME, FakeFieldNation.PASSWORD,
                                     base_url=self.fn_url, clock=self.fn_fake.clock.timestamp,
                                     sleep=_short_sleep)
-        self.store = open_store(spec)  # type: ignore[assignment]  # the rig types SqliteStore
+        self.store = open_store(spec)
         self.svc = self.service("acceptor")
         self.sweeper = SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
                                    settings=self.validated, worker_id="sweeper")

@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "sync"))  # world.py (the in-process sync world)
-sys.path.insert(0, str(HERE.parent / "inbound"))  # inbound_world.py
-sys.path.insert(0, str(HERE.parents[1]))  # the repository root, for bench/
+sys.path.insert(0, str(HERE))  # cluster, expect, stores (also for the worker processes)
 pytest.register_assert_rewrite("cluster", "expect", "stores")
 
 from stores import postgres_problem, store_spec  # noqa: E402

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from inbound_world import FN_SECRET, HOOK_KEY, InboundWorld
+from rigs import FN_SECRET, HOOK_KEY, InboundRig
 
 from autotask_fn.autotask.webhooks import sign as sign_callout
 from autotask_fn.errors import AutotaskFnError
@@ -98,11 +98,11 @@ FN_HEADERS = st.dictionaries(
 
 
 @pytest.fixture
-def world() -> InboundWorld:
-    return InboundWorld()
+def world() -> InboundRig:
+    return InboundRig()
 
 
-def linked_and_synced(world: InboundWorld) -> tuple[int, int]:
+def linked_and_synced(world: InboundRig) -> tuple[int, int]:
     wo, ticket = world.linked_work_order()
     world.fn_fake.post_message(wo, "already synced")
     world.fn_fake.take_deliveries()
@@ -111,7 +111,7 @@ def linked_and_synced(world: InboundWorld) -> tuple[int, int]:
 
 
 def test_generated_field_nation_deliveries_write_nothing_and_fail_typed(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     wo, _ticket = linked_and_synced(world)
     wo_ids = st.one_of(st.just(wo), st.sampled_from([
         wo + 1, str(wo), -1, 0, 2**64, "", "12abc", 1e308, [wo], None]))
@@ -154,7 +154,7 @@ def callouts(ticket_ids: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         "SequenceNumber": mostly(st.integers(), JSON), "PersonID": mostly(st.integers(), JSON)})
 
 
-def test_generated_autotask_callouts_write_nothing_and_fail_typed(world: InboundWorld) -> None:
+def test_generated_autotask_callouts_write_nothing_and_fail_typed(world: InboundRig) -> None:
     ids = st.integers(min_value=-10, max_value=10**12).filter(
         lambda n: world.at_fake.record("Tickets", n) is None)
     acks: Counter[int] = Counter()
@@ -181,7 +181,7 @@ def test_generated_autotask_callouts_write_nothing_and_fail_typed(world: Inbound
 
 
 # -- work orders -------------------------------------------------------------------------
-def assert_store_consistent(world: InboundWorld, work_orders: list[int]) -> None:
+def assert_store_consistent(world: InboundRig, work_orders: list[int]) -> None:
     """Every link points at an existing Autotask record, every time entry and note of a linked
     ticket is linked once, and no create intent is left behind."""
     scope = world.svc.scope
@@ -209,7 +209,7 @@ TITLES = st.one_of(st.text(min_size=1, max_size=60), HUGE, st.just("\u0000 null"
 
 
 def test_generated_work_orders_sync_or_fail_typed_and_leave_the_store_consistent(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     synced: list[int] = []
 
     @BOUNDED
@@ -245,7 +245,7 @@ def test_generated_work_orders_sync_or_fail_typed_and_leave_the_store_consistent
 
 
 def test_garbage_work_order_served_in_place_of_the_real_one_writes_nothing(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     wo, _ticket = linked_and_synced(world)
     world.fn_fake.update_work_order(wo, title="Changed, so a sync would write")
     refused: list[str] = []
@@ -273,7 +273,7 @@ def test_garbage_work_order_served_in_place_of_the_real_one_writes_nothing(
 
 
 def test_generated_tickets_import_or_fail_typed_and_leave_no_half_link(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     """Odd values in fields of the shape Autotask returns (texts: unicode, huge, nulls;
     picklist values out of range; missing and dangling references; date forms)."""
     seed = world.at_fake.seed
@@ -312,7 +312,7 @@ def test_generated_tickets_import_or_fail_typed_and_leave_no_half_link(
 
 # Wrong types where Autotask returns an integer or a datetime.
 def test_ticket_with_a_non_integer_location_id_is_refused_with_a_typed_error(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     seed = world.at_fake.seed
     ticket = world.at_fake.insert("Tickets", {
         "title": "Odd ticket", "companyID": seed.company_id, "status": 1, "priority": 2,
@@ -324,7 +324,7 @@ def test_ticket_with_a_non_integer_location_id_is_refused_with_a_typed_error(
 
 
 def test_ticket_with_an_unreadable_due_date_is_refused_with_a_typed_error(
-        world: InboundWorld) -> None:
+        world: InboundRig) -> None:
     ticket = world.ticket()
     world.at_fake._set_fields("Tickets", ticket, dueDateTime="next tuesday")
     with pytest.raises(InboundMappingError, match="dueDateTime") as info:

@@ -20,7 +20,6 @@ from typing import Any
 import attrs
 import pytest
 from expect import assert_exact, open_entries
-from world import World
 
 from autotask_fn.autotask.errors import (
     AutotaskAuthError,
@@ -35,6 +34,8 @@ from autotask_fn.fieldnation.errors import (
     FieldNationRateLimitError,
     FieldNationServerError,
 )
+from autotask_fn.sync import ConnectorSettings
+from autotask_fn.testing.rig import SyncRig
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 MAX_ATTEMPTS = 4
@@ -42,14 +43,14 @@ THREAD_LIMIT = {"errors": ["Thread Threshold Exceeded - The Autotask API thread 
                            "3 threads has been exceeded. (Itgenatr005)"]}
 ALWAYS = 10_000  # a fault count that outlasts every retry
 
-Action = Callable[[World], object]
+Action = Callable[[SyncRig], object]
 
 
 @attrs.frozen
 class Cell:
     inject: Action
     """Makes the fault happen (after the work is done in Field Nation, before syncing)."""
-    seen: Callable[[World], bool]
+    seen: Callable[[SyncRig], bool]
     """Whether the fault really met the sync (a cell whose fault never fired proves nothing)."""
     dead: type[AutotaskFnError] | None = None
     """``None``: the cell ends exact. Else the typed error every dead letter names."""
@@ -68,29 +69,29 @@ def fn(**fault: Any) -> Action:
     return lambda w: w.fn_fake.fail_next(**fault)
 
 
-def at_answered(status: int) -> Callable[[World], bool]:
+def at_answered(status: int) -> Callable[[SyncRig], bool]:
     return lambda w: any(r.status == status for r in w.at_fake.requests)
 
 
-def fn_answered(status: int) -> Callable[[World], bool]:
+def fn_answered(status: int) -> Callable[[SyncRig], bool]:
     return lambda w: any(r.status == status for r in w.fn_fake.requests)
 
 
-def exhaust_hourly_budget(w: World) -> None:
+def exhaust_hourly_budget(w: SyncRig) -> None:
     w.at_fake.set_tenant_option(hourly_threshold=w.at_fake.requests_this_hour() + 2)
 
 
-def next_hour(w: World) -> None:
+def next_hour(w: SyncRig) -> None:
     """An hour later the rolling window is empty and the usual budget is back."""
     w.at_fake.clock.advance(3700)
     w.at_fake.set_tenant_option(hourly_threshold=10_000)
 
 
-def slow(w: World) -> None:
+def slow(w: SyncRig) -> None:
     w.at_fake.latency = w.fn_fake.latency = 0.02
 
 
-def expire_token(w: World) -> None:
+def expire_token(w: SyncRig) -> None:
     w.fn_fake.clock.advance(3700)
 
 
@@ -146,7 +147,7 @@ CELLS = {
 }
 
 
-def drain(world: World, heal: Action | None) -> None:
+def drain(world: SyncRig, heal: Action | None) -> None:
     for _ in range(MAX_ATTEMPTS + 3):
         world.svc.process_pending()
         if open_entries(world.svc) == 0:
@@ -160,7 +161,8 @@ def drain(world: World, heal: Action | None) -> None:
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_fault_cell_ends_exact_or_dead_lettered_with_a_typed_reason(name: str) -> None:
     cell = CELLS[name]
-    world = World(backoff_base=1.0, backoff_max=30.0, max_attempts=MAX_ATTEMPTS)
+    world = SyncRig(ConnectorSettings(backoff_base=1.0, backoff_max=30.0,
+                                      max_attempts=MAX_ATTEMPTS))
     wo, ticket = world.linked_work_order(title=f"Fault {name}")
     checked = world.fn_fake.check_in(wo, T0)
     world.fn_fake.check_out(wo, T0 + timedelta(minutes=75))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import httpx
 import pytest
-from inbound_world import FN_SECRET, HOOK_KEY, InboundWorld
+from rigs import FN_SECRET, HOOK_KEY, InboundRig
 
 from autotask_fn.autotask import AutotaskClient
 from autotask_fn.autotask.webhooks import sign as sign_callout
@@ -35,8 +35,8 @@ def _no_sleep(_seconds: float) -> None:
     return None
 
 
-def with_distinct_credentials() -> InboundWorld:
-    world = InboundWorld()
+def with_distinct_credentials() -> InboundRig:
+    world = InboundRig()
     world.at_fake.SECRET = AT_SECRET
     world.at_fake.INTEGRATION_CODE = AT_CODE
     world.at = AutotaskClient(FakeAutotask.USERNAME, AT_SECRET, AT_CODE,

@@ -12,34 +12,39 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.inbound import KEY
-from bench.inbound import Rig as InboundRig
-from bench.outbound import SECRET
-
 from autotask_fn.sync import SyncService
 from autotask_fn.sync.events import EventSink
+from autotask_fn.sync.inbound_settings import InboundSettings
 from autotask_fn.testing.autotask import FakeAutotask
 from autotask_fn.testing.fieldnation import FakeFieldNation
+from autotask_fn.testing.rig import CALLOUT_KEY as KEY
+from autotask_fn.testing.rig import WEBHOOK_SECRET as SECRET
+from autotask_fn.testing.rig import SyncRig
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
-class Scenario(InboundRig):
-    """The inbound rig (outbound and inbound settings) whose service has ``events`` and a
+class Scenario(SyncRig):
+    """The public rig with inbound settings whose service has ``events`` and a
     ``tracer_provider``."""
 
     def __init__(self, events: EventSink | None = None, tracer_provider: Any = None) -> None:
-        super().__init__()
+        super().__init__(inbound=InboundSettings())
         self.svc = SyncService(autotask=self.at, fieldnation=self.fn, store=self.store,
                                settings=self.validated, clock=self.clock, worker_id="w1",
                                events=events, tracer_provider=tracer_provider)
+
+    def ticket(self, **fields: object) -> int:
+        """A dispatcher's ticket (company, location, contact, due date), as the inbound rig
+        made it."""
+        return self.dispatch_ticket(**fields)
 
     def run(self) -> dict[str, Any]:
         """Run the whole scenario; what it made (ids and the reports)."""
         seed = self.at_fake.seed
         wo = self.fn_fake.create_work_order()
         self.fn_fake.assign(wo)
-        ticket = self.ticket(assignedResourceID=seed.tech_resource_id,
+        ticket = self.dispatch_ticket(assignedResourceID=seed.tech_resource_id,
                              assignedResourceRoleID=seed.tech_role_id)
         self.svc.link_work_order(wo, ticket)
         self.fn_fake.take_deliveries()
@@ -58,7 +63,7 @@ class Scenario(InboundRig):
         refused_fn = self.svc.handle_fieldnation_webhook(b'{"event": "x"}',
                                                          {"x-fn-signature": "bad"})
         refused_at = self.svc.handle_autotask_webhook(b'{"id": 1}', {})
-        imported_ticket = self.ticket(title="Install a printer")
+        imported_ticket = self.dispatch_ticket(title="Install a printer")
         imported = self.svc.import_ticket(imported_ticket)
         return {"wo": wo, "ticket": ticket, "acks": acks, "processed": processed,
                 "refused": (refused_fn.status, refused_at.status),

@@ -1,45 +1,30 @@
-"""The sync world of the outbound tests: both fakes, real clients and a validated service, with
-the Autotask client's byte-budget limiter running on the Autotask fake's clock."""
+"""The sync world of the outbound tests: the public rig (both fakes, real clients whose
+Autotask byte-budget limiter runs on the Autotask fake's clock, a validated service) built from
+keyword settings."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-from world import World
+from autotask_fn.sync import ConnectorSettings
+from autotask_fn.testing.rig import WEBHOOK_SECRET, SyncRig
 
-from autotask_fn.autotask import AutotaskClient
-from autotask_fn.autotask.limits import LocalLimiter
-from autotask_fn.sync import SyncService
-from autotask_fn.testing.autotask import FakeAutotask
-
-__all__ = ["PNG", "OutboundWorld"]
+__all__ = ["PNG", "T0", "OutboundWorld"]
 
 #: A few bytes that pass for an image.
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+#: A working day in the fakes' past.
+T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
-class OutboundWorld(World):
-    """``OutboundWorld(**settings)``: the sync tests' world whose Autotask client has a
-    :class:`LocalLimiter` on the fake Autotask clock (10,000,000 bytes per 5 minutes)."""
+class OutboundWorld(SyncRig):
+    """``OutboundWorld(**settings)``: a rig over ``ConnectorSettings(**settings)``; its
+    Autotask client's :class:`LocalLimiter` (10,000,000 bytes per 5 minutes) runs on the fake
+    Autotask clock."""
 
     def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
-        self.limiter = LocalLimiter(clock=self.at_fake.clock.time)
-        self.at = AutotaskClient(
-            FakeAutotask.USERNAME, FakeAutotask.SECRET, FakeAutotask.INTEGRATION_CODE,
-            zone_url=self.at_fake.zone_url, transport=httpx.WSGITransport(app=self.at_fake),
-            sleep=_no_sleep, limiter=self.limiter)
-        self.validated = self.settings.validate(self.at)
-        self.svc = self.service()
-
-    def service(self, worker_id: str = "worker-1") -> SyncService:
-        """Another worker over the same clients and store."""
-        return super().service(worker_id)
+        super().__init__(ConnectorSettings(**{"webhook_secrets": (WEBHOOK_SECRET,), **settings}))
 
     def sync(self, wo: int) -> Any:
         """Reconcile one work order now (its report)."""

@@ -6,8 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bench.outbound import T0
-from outbound_world import OutboundWorld
+from outbound_world import T0, OutboundWorld
 
 from autotask_fn.autotask.errors import AutotaskError
 from autotask_fn.sync import ConnectorSettings

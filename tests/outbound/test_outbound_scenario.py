@@ -9,8 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from bench.outbound import T0
-from outbound_world import PNG, OutboundWorld
+from outbound_world import PNG, T0, OutboundWorld
 
 from autotask_fn.sync.outbound_settings import ExpenseSettings, OutboundCreateSettings
 

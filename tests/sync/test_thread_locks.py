@@ -8,21 +8,17 @@ real sockets: two reconciles of one work order posted the same attachments twice
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from world import World
 
 from autotask_fn.sync.errors import WorkOrderBusyError
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "inbound"))
-from inbound_world import InboundWorld
-
 from autotask_fn.sync.inbound import ImportBusyError
+from autotask_fn.sync.inbound_settings import InboundSettings
+from autotask_fn.testing.rig import SyncRig
 
 
 def _hold_first_call(obj: Any, name: str, monkeypatch: pytest.MonkeyPatch
@@ -75,8 +71,8 @@ def test_a_second_thread_finds_the_work_order_busy(monkeypatch: pytest.MonkeyPat
 def test_a_second_thread_finds_the_ticket_import_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     # Already true before the fix (each import has its own importer, so its own lock owner):
     # kept so that sharing an importer between threads cannot break it unnoticed.
-    world = InboundWorld()
-    ticket_id = world.ticket()
+    world = SyncRig(inbound=InboundSettings())
+    ticket_id = world.dispatch_ticket()
     entered, release = _hold_first_call(world.svc.autotask, "get", monkeypatch)
     first, result = _in_thread(lambda: world.svc.import_ticket(ticket_id))
     assert entered.wait(10)

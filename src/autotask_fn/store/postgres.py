@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from autotask_fn._redact import REDACTED, redact_text
 from autotask_fn.errors import ConfigurationError
-from autotask_fn.store._sql import ConnectionPool, Cursor, SqlStore
+from autotask_fn.store._pgpool import PgPool, check_sizes
+from autotask_fn.store._sql import Cursor, SqlStore
 
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 #: ``password`` and ``sslpassword`` (the client key's pass phrase) are both secrets.
@@ -75,10 +76,14 @@ class PostgresStore(SqlStore):
     DDL rights migrates.
 
     All tables live in ``schema`` (created if missing), so one database can hold several
-    independent stores. Connections come from a small pool of ``min_size`` to ``max_size``
-    psycopg connections (named ``application_name`` in ``pg_stat_activity``); one that sat
-    idle for ``check_idle_after`` seconds is probed before use and replaced if the server
-    dropped it. The ``repr`` and every error show the DSN without its password.
+    independent stores. Connections come from a ``psycopg_pool`` pool of ``min_size`` to
+    ``max_size`` psycopg connections (named ``application_name`` in ``pg_stat_activity``): one
+    that sat idle for ``check_idle_after`` seconds is probed before use and replaced if the
+    server dropped it, a broken one is discarded when given back, each is replaced after
+    ``max_lifetime`` seconds, idle ones above ``min_size`` are closed after ``max_idle``, and a
+    caller waits at most ``pool_timeout`` seconds for one. Opening the store connects once
+    directly (a server that cannot be reached fails at once, with its reason) to migrate. The
+    ``repr`` and every error show the DSN without its password.
     """
 
     _dialect: ClassVar = "postgres"
@@ -98,17 +103,22 @@ class PostgresStore(SqlStore):
         pool_timeout: float = 30.0,
         check_idle_after: float = 30.0,
         application_name: str = "autotask-fn",
+        max_lifetime: float = 3600.0,
+        max_idle: float = 600.0,
     ) -> None:
         try:
             import psycopg
+            import psycopg_pool  # noqa: F401  (used by the pool; checked here to fail early)
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ConfigurationError(
-                "PostgresStore needs psycopg 3: pip install 'autotask-fn[postgres]'"
+                "PostgresStore needs psycopg 3 and psycopg-pool: "
+                "pip install 'autotask-fn[postgres]'"
             ) from exc
         if not _SCHEMA_RE.match(schema):
             raise ConfigurationError(
                 f"schema name {schema!r} is not a plain identifier (letters, digits, _)"
             )
+        check_sizes(min_size, max_size)
         self._psycopg: Any = psycopg
         self._db_errors = (psycopg.Error,)
         self._dsn = dsn
@@ -118,51 +128,51 @@ class PostgresStore(SqlStore):
         self._connect_timeout = connect_timeout
         self._application_name = application_name
         with self._driver_errors():
-            self._pool = ConnectionPool(
-                self._connect,
-                close=_close,
-                healthy=_healthy,
+            first = self._connect()
+            try:
+                with first.transaction(), first.cursor() as cur:
+                    cur.execute(
+                        "SELECT pg_advisory_xact_lock(%s)",
+                        (zlib.crc32(f"autotask_fn.migrate:{schema}".encode()),),
+                    )
+                    cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+                    if cur.fetchone() is None:
+                        cur.execute(f'CREATE SCHEMA "{schema}"')
+                    self._migrate(cur)
+            finally:
+                first.close()
+            self._pool = PgPool(
+                dsn,
+                kwargs=self._connect_kwargs(),
+                configure=self._configure,
                 min_size=min_size,
                 max_size=max_size,
                 timeout=pool_timeout,
-                check=self._alive,
                 check_idle_after=check_idle_after,
+                max_lifetime=max_lifetime,
+                max_idle=max_idle,
+                name=application_name,
             )
-        try:
-            with self._tx() as cur:
-                cur.execute(
-                    "SELECT pg_advisory_xact_lock(%s)",
-                    (zlib.crc32(f"autotask_fn.migrate:{schema}".encode()),),
-                )
-                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
-                if cur.fetchone() is None:
-                    cur.execute(f'CREATE SCHEMA "{schema}"')
-                self._migrate(cur)
-        except BaseException:
-            self._pool.close()
-            raise
 
     @property
     def dsn(self) -> str:
         """The DSN with its password replaced by ``[REDACTED]``."""
         return redact_dsn(self._dsn)
 
+    def _connect_kwargs(self) -> dict[str, Any]:
+        return {
+            "autocommit": True,
+            "connect_timeout": max(1, int(self._connect_timeout)),
+            "application_name": self._application_name,
+        }
+
     def _connect(self) -> Any:
-        conn = self._psycopg.connect(
-            self._dsn,
-            autocommit=True,
-            connect_timeout=max(1, int(self._connect_timeout)),
-            application_name=self._application_name,
-        )
-        conn.execute(f'SET search_path TO "{self.schema}"')
+        conn = self._psycopg.connect(self._dsn, **self._connect_kwargs())
+        self._configure(conn)
         return conn
 
-    def _alive(self, conn: Any) -> bool:
-        try:
-            conn.execute("SELECT 1")
-        except self._psycopg.Error:
-            return False
-        return True
+    def _configure(self, conn: Any) -> None:
+        conn.execute(f'SET search_path TO "{self.schema}"')
 
     def _describe(self, exc: BaseException) -> str:
         return redact_text(f"{type(exc).__name__}: {exc}".strip(), self._secrets)
@@ -193,14 +203,6 @@ def _dsn_secrets(psycopg: Any, dsn: str) -> list[str]:
     found = [str(params[k]) for k in _SECRET_KEYS if params.get(k)]
     # as they may appear in a message: as given, and percent-encoded as in a URL
     return [*found, *(quote(s, safe="") for s in found if quote(s, safe="") != s)]
-
-
-def _close(conn: Any) -> None:
-    conn.close()
-
-
-def _healthy(conn: Any) -> bool:
-    return not (conn.closed or conn.broken)
 
 
 __all__ = ["PostgresStore", "redact_dsn"]

@@ -12,6 +12,9 @@ Both fakes share the controls of :class:`autotask_fn.testing._service.FakeServic
 ``latency``, ``fail_next(...)``, ``requests`` and ``count_requests(...)``. Served on a port
 (:func:`serve`) they also deliver their webhooks over HTTP and answer the control API under
 ``/_fake`` (see the testing guide).
+
+:class:`~autotask_fn.testing.rig.SyncRig` connects both fakes to real clients, a store and a
+validated ``SyncService`` in one line (``rig = SyncRig()``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from autotask_fn.testing.autotask import FakeAutotask
     from autotask_fn.testing.autotask.clock import FakeClock
     from autotask_fn.testing.fieldnation import FakeFieldNation
+    from autotask_fn.testing.rig import SyncRig
 
 __all__ = [
     "FakeAutotask",
@@ -32,6 +36,7 @@ __all__ = [
     "FakeResponse",
     "FakeService",
     "Fault",
+    "SyncRig",
     "live_clock",
     "serve",
 ]
@@ -50,7 +55,7 @@ def live_clock() -> FakeClock:
 
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily so that using one fake does not import the other.
+    # Imported lazily so that using one fake does not import the other (nor the sync core).
     if name == "FakeAutotask":
         from autotask_fn.testing.autotask import FakeAutotask
 
@@ -59,4 +64,8 @@ def __getattr__(name: str) -> Any:
         from autotask_fn.testing.fieldnation import FakeFieldNation
 
         return FakeFieldNation
+    if name == "SyncRig":
+        from autotask_fn.testing.rig import SyncRig
+
+        return SyncRig
     raise AttributeError(name)
