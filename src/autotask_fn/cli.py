@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="reconcile linked, active work orders")
     p.add_argument("--status", action="append", help="only work orders in this status code")
     p.add_argument("--changed-since", metavar="ISO8601", help="only work orders changed since")
+    p.add_argument("--force", action="store_true",
+                   help="reconcile even work orders whose digest is unchanged")
     p.add_argument("--dry-run", action="store_true")
     p.set_defaults(handler=_cmd_sweep)
 
@@ -355,7 +357,8 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> Outcome:
     show = _progress("sweep", enabled=_progress_enabled(args, out))
 
     def call(svc: Any, store: Any) -> tuple[int, Any, str]:
-        report = svc.sweep(statuses=args.status, changed_since=since, progress=show)
+        report = svc.sweep(statuses=args.status, changed_since=since, progress=show,
+                           force=args.force)
         return (EXIT_FAILED if report.errors else EXIT_OK), report, render_sweep(report)
     return _run_facade(args, out, call)
 

@@ -205,6 +205,10 @@ def test_sync_work_order_and_sweep_write_provider_time(served: Served) -> None:
     assert code == EXIT_OK, out
     entries = [e for e in served.at_fake.records("TimeEntries") if e.get("ticketID") == ticket_id]
     assert [float(e["hoursWorked"]) for e in entries] == [1.5]
+    code, out = run("sweep", "--json")
+    assert (code, json.loads(out)["result"]["unchanged"]) == (EXIT_OK, 1), out
+    code, out = run("sweep", "--force", "--json")
+    assert (code, json.loads(out)["result"]["unchanged"]) == (EXIT_OK, 0), out
 
 
 def test_handle_event_reads_a_delivery_body_from_a_file(served: Served, tmp_path: Path) -> None:

@@ -77,6 +77,11 @@ def on_ticket(ctx: WorkOrderContext) -> bool:
     return ctx.link.at_entity == "Tickets"
 
 
+#: The day an undated expense is mapped on in the change digest (the clock's day would
+#: change the digest every day).
+_PLACEHOLDER_DAY = date(2000, 1, 3)
+
+
 def _today(ctx: WorkOrderContext) -> date:
     return datetime.fromtimestamp(ctx.service.clock(), UTC).date()
 
@@ -235,6 +240,26 @@ class ExpenseItemReconciler(RecordReconciler):
         """Every expense's facts (status, money, category, author, receipt)."""
         return _expense_facts(ctx, self.files) if self.active(ctx) else None
 
+    def mapped(self, ctx: WorkOrderContext) -> Any:
+        """The items the mapper makes of the expenses, with placeholders for what comes
+        from Autotask (report, company) and the clock (the day of an undated expense)."""
+        if not self.active(ctx):
+            return None
+        settings, resolved = expense_settings(ctx)
+        out = []
+        for expense in expenses_of(ctx):
+            marker = ctx.service.markers.make(self.kind, expense.id)
+            out.append(self.mapper.expense_item(
+                expense, marker, report_id=0, ticket_id=ctx.ticket_id,
+                day=self.mapper.expense_date(expense, _PLACEHOLDER_DAY),
+                category=self.mapper.category(expense, resolved.get("categories") or {},
+                                              int(resolved.get("default_category") or 0)),
+                billable=settings.billable, reimbursable=settings.reimbursable,
+                have_receipt=self.files.receipt(expense) is not None,
+                payment_type=resolved.get("payment_type"), company_id=None,
+                zeroed=not self.mapper.wanted(expense, settings.trigger)).fields)
+        return out
+
     def reconcile(self, ctx: WorkOrderContext) -> None:
         """Create, update or zero the items, then submit the open reports whose week has
         ended (when ``submit_reports`` is on)."""
@@ -364,10 +389,18 @@ class ChargeReconciler(RecordReconciler):
         ctx.fence()
         ctx.service.autotask.delete(self.at_entity, at_id, parent_id=ctx.ticket_id)
 
-    def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
+    def mapped(self, ctx: WorkOrderContext) -> Any:
+        """The charges the mapper makes of the expenses (an undated expense on a placeholder
+        day, not the clock's)."""
+        if not self.active(ctx):
+            return None
+        return [r.fields for r in self.desired(ctx, today=_PLACEHOLDER_DAY)]
+
+    def desired(self, ctx: WorkOrderContext, *,
+                today: date | None = None) -> Sequence[MappedRecord]:
         """One charge per billable expense."""
         settings, resolved = expense_settings(ctx)
-        today = _today(ctx)
+        today = today or _today(ctx)
         out = []
         for expense in expenses_of(ctx):
             if not self.mapper.wanted(expense, settings.trigger):

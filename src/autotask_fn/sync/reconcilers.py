@@ -16,7 +16,7 @@ from autotask_fn.sync.errors import SyncInputError
 from autotask_fn.sync.quiet import messages_signal
 from autotask_fn.sync.reconcile import Reconciler, RecordReconciler, WorkOrderContext
 from autotask_fn.sync.reports import Action, Change
-from autotask_fn.sync.validate import valid_messages, valid_time_logs
+from autotask_fn.sync.validate import check_time_log, valid_messages, valid_time_logs
 
 __all__ = [
     "NoteReconciler",
@@ -39,6 +39,11 @@ class TicketFieldsReconciler:
     def fingerprint(self, ctx: WorkOrderContext) -> Any:
         """The ticket-relevant snapshot of the work order."""
         return ctx.service.mapper.snapshot(ctx.work_order)
+
+    def mapped(self, ctx: WorkOrderContext) -> Any:
+        """Every ticket field the mapper makes of the work order, as on a first sync."""
+        changes = ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings)
+        return [changes.fields, list(changes.skipped)]
 
     def reconcile(self, ctx: WorkOrderContext) -> None:
         """PATCH what changed since the last snapshot, then store the new snapshot."""
@@ -88,6 +93,26 @@ class TimeEntryReconciler(RecordReconciler):
              log.logged_by.display_name if log.logged_by else None]
             for log in ctx.work_order.time_logs if mapper.is_closed(log)
         ]
+
+    def mapped(self, ctx: WorkOrderContext) -> Any:
+        """The time entries the mapper makes of the closed logs, with placeholder resource and
+        role (those come from Autotask and the settings, not from the mapper)."""
+        mapper = ctx.service.mapper
+        limit = float(ctx.settings.settings.max_time_log_hours)
+        out: list[Any] = []
+        for log in ctx.work_order.time_logs:
+            if not mapper.is_closed(log):
+                continue
+            try:
+                check_time_log(log, max_hours=limit)
+                parts = mapper.time_entry_parts(log, ctx.work_order, env=ctx.env,
+                                                ticket_id=ctx.ticket_id, resource_id=0,
+                                                role_id=0, settings=ctx.settings)
+            except SyncInputError as exc:
+                out.append(["rejected", str(exc)])
+            else:
+                out.extend([p.fn_id, p.fields] for p in parts)
+        return out
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
         """One TimeEntry per part of every closed log."""
@@ -155,6 +180,11 @@ class NoteReconciler(RecordReconciler):
             [fn_id, m.text, m.internal, m.audience, m.author.display_name if m.author else None]
             for fn_id, m in mapper.iter_messages(ctx.messages)
         ]
+
+    def mapped(self, ctx: WorkOrderContext) -> Any:
+        """The notes the mapper makes of the messages (read once per sync, as the
+        fingerprint does)."""
+        return [[r.fn_id, r.fields] for r in self.desired(ctx)]
 
     def desired(self, ctx: WorkOrderContext) -> Sequence[MappedRecord]:
         """One TicketNote per message and reply."""

@@ -55,6 +55,7 @@ from autotask_fn.mapping.outbound import OutboundMapper
 from autotask_fn.store.base import EntryStatus, InboxEntry, Link, LinkState, Scope, scoped_key
 from autotask_fn.sync import events as ev
 from autotask_fn.sync import quiet
+from autotask_fn.sync._digest import code_digest, mapped_output
 from autotask_fn.sync._scope import tenant_of
 from autotask_fn.sync.errors import (
     BusyError,
@@ -189,6 +190,7 @@ class SyncService:
         self._settings_digest: str | None = None
         self.events = events
         self.tracer_provider = tracer_provider
+        self._code_digest: str | None = None
 
     def __repr__(self) -> str:
         return f"SyncService(worker_id={self.worker_id!r}, scope={self._scope!r})"
@@ -468,6 +470,14 @@ class SyncService:
             self._settings_digest = self._hash_settings()
         return self._settings_digest
 
+    def _code_hash(self) -> str:
+        # The quiet digest cannot run the mappers (their input is not read): it covers
+        # their code instead (a change sends the work order to the full check).
+        if self._code_digest is None:
+            self._code_digest = code_digest([self.mapper, *self.reconcilers, *(
+                getattr(r, name, None) for r in self.reconcilers for name in ("mapper", "files"))])
+        return self._code_digest
+
     def _hash_settings(self) -> str:
         # Settings that shape what is written; secrets and retry tuning are left out.
         ignored = {"webhook_secrets", "max_attempts", "backoff_base", "backoff_max", "lock_ttl",
@@ -531,7 +541,8 @@ class SyncService:
                     and link.data.get("fn_quiet_hash") == signals):
                 return SyncReport(wo_id, link.at_id, skipped="unchanged")
             digest = content_hash([self._settings_hash(),
-                                   *(r.fingerprint(ctx) for r in self.reconcilers)])
+                                   *(r.fingerprint(ctx) for r in self.reconcilers),
+                                   *mapped_output(self.reconcilers, ctx)])
             if not force and link.data.get("fn_hash") == digest:
                 if signals is not None and link.data.get("fn_quiet_hash") != signals:
                     ctx.data["fn_quiet_hash"] = signals
@@ -595,7 +606,7 @@ class SyncService:
             return None
         ctx.cache[quiet.QUIET] = True
         try:
-            return content_hash([self._settings_hash(),
+            return content_hash([self._settings_hash(), self._code_hash(),
                                  *(r.fingerprint(ctx) for r in self.reconcilers)])
         finally:
             del ctx.cache[quiet.QUIET]
@@ -610,7 +621,8 @@ class SyncService:
 
     def sweep(self, *, statuses: Iterable[str] | None = None,
               changed_since: datetime | float | None = None,
-              progress: Callable[[int, int], None] | None = None) -> SweepReport:
+              progress: Callable[[int, int], None] | None = None,
+              force: bool = False) -> SweepReport:
         """Reconcile every linked work order (changes that came without an event).
 
         A work order whose Field Nation facts are unchanged costs no Autotask call; one whose
@@ -620,7 +632,9 @@ class SyncService:
         Field Nation status codes; ``changed_since`` (a datetime or Unix seconds) keeps only
         recently active work orders: those whose link was synced at or after that time.
         ``progress(done, total)`` is called after each linked work order (command-line
-        progress for bulk sweeps).
+        progress for bulk sweeps). ``force`` reconciles every work order kept by the filters
+        even when its digest is unchanged (Field Nation facts, settings and what the mappers
+        produce); only what differs is written.
         """
         wanted = statuses if statuses is not None else self.settings.sweep_statuses
         wanted_set = frozenset(wanted) if wanted is not None else None
@@ -639,7 +653,8 @@ class SyncService:
                 continue
             checked += 1
             try:
-                report = self._sync(link.work_order_id, statuses=wanted_set, sweep=True)
+                report = self._sync(link.work_order_id, statuses=wanted_set, sweep=True,
+                                    force=force)
             except Exception as exc:
                 errors.append(f"work order {link.work_order_id}: {type(exc).__name__}: {exc}")
                 continue
