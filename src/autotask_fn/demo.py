@@ -45,10 +45,6 @@ class _Check:
     ok: bool
 
 
-class DemoFailed(Exception):
-    """A demo step did not produce the records it should have."""
-
-
 class Demo:
     """Both fakes, both clients, an embedded SQLite store and a validated service."""
 

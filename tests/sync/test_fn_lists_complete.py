@@ -11,9 +11,14 @@ from world import World
 
 from autotask_fn.fieldnation.client import FieldNationClient, Listing
 from autotask_fn.fieldnation.models import Message, TimeLog, structure
-from autotask_fn.sync import Action, ConnectorSettings
+from autotask_fn.sync import Action, Change, ConnectorSettings, SyncReport
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def of(report: SyncReport, action: Action) -> list[Change]:
+    """The report's changes with one action."""
+    return [c for c in report.changes if c.action == action]
 
 
 def _log_many(world: World, wo: int, count: int) -> list[int]:
@@ -50,16 +55,16 @@ def test_a_vanished_log_is_not_deleted_while_the_list_is_incomplete(
 
     monkeypatch.setattr(FieldNationClient, "list_time_logs", torn_read)
     report = world.svc.sync_work_order(wo)
-    assert report.by_action(Action.DELETED) == []
-    skipped = {c.fn_id for c in report.by_action(Action.SKIPPED)}
+    assert of(report, Action.DELETED) == []
+    skipped = {c.fn_id for c in of(report, Action.SKIPPED)}
     assert skipped == {f"{logs[27]}#0", f"{logs[28]}#0"}
     assert all("not known to be complete" in (c.detail or "")
-               for c in report.by_action(Action.SKIPPED))
+               for c in of(report, Action.SKIPPED))
     assert len(world.records("TimeEntries", ticket)) == 30
 
     monkeypatch.setattr(FieldNationClient, "list_time_logs", real)  # a clean read again
     report = world.svc.sync_work_order(wo, force=True)
-    assert [c.fn_id for c in report.by_action(Action.DELETED)] == [f"{logs[27]}#0"]
+    assert [c.fn_id for c in of(report, Action.DELETED)] == [f"{logs[27]}#0"]
     assert len(world.records("TimeEntries", ticket)) == 29
 
 

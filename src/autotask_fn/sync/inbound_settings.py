@@ -20,6 +20,7 @@ Webhook secret keys are never rendered in ``repr``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -186,7 +187,13 @@ class InboundSettings:
         return faults, {"status_actions": status_actions}
 
     def field_for_udf(self, name: str) -> InboundField | None:
-        """The mapping of one user-defined field, if it is mapped."""
+        """The mapping of one user-defined field, if it is mapped.
+
+        .. deprecated:: 0.2
+            Look the field up in :attr:`field_map` instead; removed in a later release.
+        """
+        warnings.warn("InboundSettings.field_for_udf is deprecated; look the field up in "
+                      "InboundSettings.field_map", DeprecationWarning, stacklevel=2)
         for field in self.field_map:
             if field.udf == name:
                 return field

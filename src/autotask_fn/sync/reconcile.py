@@ -3,14 +3,15 @@
 A sync of one work order reads its current Field Nation state once and hands a
 :class:`WorkOrderContext` to every :class:`Reconciler` in turn. A reconciler
 
-1. gives a :meth:`~Reconciler.fingerprint` of the Field Nation facts it depends on (pure; the
-   service skips the whole work order when no fingerprint changed: a quiet sweep costs no
-   Autotask call), and
+1. gives a :meth:`~Reconciler.fingerprint` of the Field Nation facts it depends on and,
+   optionally, ``mapped(ctx)``: what its mappers make of them, with no Autotask call (pure;
+   the service skips the whole work order when neither changed: a quiet sweep costs no
+   Autotask call, and a deployed mapper whose output differs re-syncs), and
 2. :meth:`~Reconciler.reconcile`\\ s those facts against the link store, appending
    :class:`~autotask_fn.sync.reports.Change`\\ s to the context.
 
 :class:`RecordReconciler` does the work for kinds made of many records (time entries, notes,
-and in the follow-up issue expenses, charges, attachments): a subclass only says which records
+expense items, charges, attachments): a subclass only says which records
 it *wants* (:meth:`RecordReconciler.desired`); the base plans creates, updates and deletes from
 the links and executes them exactly once:
 
@@ -43,7 +44,6 @@ from autotask_fn.autotask.errors import (
     AutotaskNotFoundError,
     AutotaskValidationError,
 )
-from autotask_fn.mapping.markers import Marker
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.store.base import Link, LinkState, Scope, scoped_key
 from autotask_fn.sync import events
@@ -535,8 +535,3 @@ class RecordReconciler(ABC):
         ctx.service.store.save_link(attrs.evolve(link, state=LinkState.UNLINKED))
         ctx.record(Change(self.kind, link.fn_id, Action.UNLINKED, self.at_entity, link.at_id,
                           detail="deleted in Autotask"))
-
-
-def marker_for(ctx: WorkOrderContext, kind: str, fn_id: str) -> Marker:
-    """The marker of one record of this work order's environment."""
-    return ctx.service.markers.make(kind, fn_id)

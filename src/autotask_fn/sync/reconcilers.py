@@ -1,8 +1,9 @@
-"""The reconcilers of the first outbound flows: ticket fields, time entries, notes.
+"""The reconcilers of ticket fields, time entries and notes, and :func:`default_reconcilers`.
 
-The follow-up flows (expenses, charges, files, signatures) add their own
-:class:`~autotask_fn.sync.reconcile.RecordReconciler` subclasses and pass them to
-``SyncService(reconcilers=...)`` (see :func:`default_reconcilers`); the core stays untouched.
+Expenses and charges (:mod:`autotask_fn.sync.expenses`) and files, receipts and signatures
+(:mod:`autotask_fn.sync.attachments`) have their own
+:class:`~autotask_fn.sync.reconcile.RecordReconciler` subclasses; :func:`default_reconcilers`
+lists them all in the order they run, and ``SyncService(reconcilers=...)`` takes another list.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import warnings
 
 import attrs
 
@@ -79,10 +80,17 @@ class SyncReport:
     @property
     def rejected(self) -> list[Change]:
         """The records rejected as bad input (see :attr:`Action.REJECTED`)."""
-        return self.by_action(Action.REJECTED)
+        return [c for c in self.changes if c.action == Action.REJECTED]
 
     def by_action(self, action: Action) -> list[Change]:
-        """The changes with one action."""
+        """The changes with one action.
+
+        .. deprecated:: 0.2
+            Filter :attr:`changes` instead (``[c for c in report.changes if c.action ==
+            action]``); removed in a later release.
+        """
+        warnings.warn("SyncReport.by_action is deprecated; filter SyncReport.changes instead",
+                      DeprecationWarning, stacklevel=2)
         return [c for c in self.changes if c.action == action]
 
 

@@ -119,8 +119,9 @@ def _refusals(source: Literal["fieldnation", "autotask"]) -> Callable[[_Handler]
 class WorkOrderLinker:
     """Finds or makes the ticket of a work order that has no link yet (outbound create).
 
-    The core ships no linker (outbound create is a follow-up); a linker returns the new
-    work-order link, or ``None`` to leave the work order unsynced.
+    :class:`~autotask_fn.sync.outbound_create.OutboundCreateLinker` is the one shipped (on
+    when ``settings.create.enabled``); a linker returns the new work-order link, or ``None``
+    to leave the work order unsynced.
     """
 
     def link(self, service: SyncService, work_order: WorkOrder) -> Link | None:
@@ -142,7 +143,8 @@ class SyncService:
             ``fieldnation.environment_name`` and ``autotask.tenant_id`` (the configured
             tenant id, else the zone ``ci``; read on first use).
         mapper: an :class:`~autotask_fn.mapping.outbound.OutboundMapper` (subclass to customise).
-        reconcilers: the parts kept in sync, in order (default: ticket fields, time, notes).
+        reconcilers: the parts kept in sync, in order (default:
+            :func:`~autotask_fn.sync.reconcilers.default_reconcilers`).
         linkers: tried in order for a work order without a link (default: outbound create,
             which does nothing unless ``settings.create.enabled``).
         events: an :class:`~autotask_fn.sync.events.EventSink` told of records written,

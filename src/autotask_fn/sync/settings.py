@@ -220,7 +220,8 @@ class ConnectorSettings:
     Field Nation does not document what moves it). Off by default."""
 
     outbound_create: bool = False
-    """Create a ticket for a work order that has none (follow-up issue; off by default)."""
+    """Superseded by :attr:`create`: set alone it is refused at validation; use
+    ``create=OutboundCreateSettings(enabled=True, ...)`` to create tickets."""
 
     inbound: InboundSettings = attrs.field(factory=InboundSettings)
     """Autotask -> Field Nation imports (``import_ticket``, Autotask webhooks); validated with
