@@ -464,8 +464,8 @@ def _cmd_fake_server(args: argparse.Namespace, out: TextIO) -> Outcome:
     at_server = serve(at_fake, args.host, args.autotask_port)
     fn_server = serve(fn_fake, args.host, args.fieldnation_port)
     try:
-        at_host, at_port = at_server.server_address[:2]
-        fn_host, fn_port = fn_server.server_address[:2]
+        at_host, at_port = (str(v) for v in at_server.server_address[:2])
+        fn_host, fn_port = (str(v) for v in fn_server.server_address[:2])
         fn_fake.base_url = f"http://{fn_host}:{fn_port}"  # file links point at the served fake
         target = args.write_config.resolve() if args.write_config else None
         store = (target.parent if target else Path.cwd()) / "autotask-fn-fake.sqlite3"

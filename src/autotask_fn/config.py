@@ -37,11 +37,25 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from autotask_fn.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autotask_fn.store.base import Store
+
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "DEFAULT_STORE",
+    "ENV_PREFIX",
+    "AutotaskCredentials",
+    "Config",
+    "FieldNationCredentials",
+    "load_config",
+    "open_store",
+]
 
 ENV_PREFIX = "AUTOTASK_FN_"
 DEFAULT_CONFIG_FILE = "autotask-fn.toml"
@@ -266,7 +280,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
-def open_store(url: str) -> Any:
+def open_store(url: str) -> Store:
     """Open the store named by ``url``: a ``postgresql://`` DSN or a SQLite file path
     (``:memory:`` keeps it in memory)."""
     from autotask_fn.store import SqliteStore

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -28,6 +28,7 @@ __all__ = [
 
 K = TypeVar("K")
 V = TypeVar("V")
+_D = TypeVar("_D")
 
 
 class TTLCache(Generic[K, V]):
@@ -288,7 +289,15 @@ class Picklist:
         return [v.label for v in chosen]
 
 
-def get_udf(record: Mapping[str, Any], name: str, default: Any = None) -> Any:
+@overload
+def get_udf(record: Mapping[str, Any], name: str) -> str | None: ...
+
+
+@overload
+def get_udf(record: Mapping[str, Any], name: str, default: _D) -> str | _D: ...
+
+
+def get_udf(record: Mapping[str, Any], name: str, default: object = None) -> object:
     """The value of UDF ``name`` in a record's ``userDefinedFields`` (name case-insensitive)."""
     wanted = name.casefold()
     for item in _get(record, "userDefinedFields") or ():

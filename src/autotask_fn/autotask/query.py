@@ -103,7 +103,7 @@ class Filter:
 
     op: str
     field: str | None = None
-    value: Any = None
+    value: object = None
     udf: bool = False
     items: tuple[Filter, ...] = ()
 
@@ -257,12 +257,17 @@ def _chunks(values: tuple[Any, ...], size: int) -> list[tuple[Any, ...]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
+def _listed(f: Filter) -> tuple[Any, ...]:
+    # The values of an ``in``/``notIn`` condition (a tuple, see :func:`in_`).
+    return f.value if isinstance(f.value, tuple) else (f.value,)
+
+
 def _rewrite_long_lists(f: Filter, size: int) -> Filter:
     """Split long ``in`` into an ``or`` of chunks and long ``notIn`` into an ``and`` of chunks."""
     if f.is_group:
         return attrs.evolve(f, items=tuple(_rewrite_long_lists(i, size) for i in f.items))
-    if f.op in ("in", "notIn") and len(f.value) > size:
-        parts = tuple(Filter(f.op, f.field, c, f.udf) for c in _chunks(f.value, size))
+    if f.op in ("in", "notIn") and len(_listed(f)) > size:
+        parts = tuple(Filter(f.op, f.field, c, f.udf) for c in _chunks(_listed(f), size))
         return Filter("or" if f.op == "in" else "and", items=parts)
     return f
 
@@ -275,10 +280,11 @@ def split_for_sending(filters: Sequence[Filter], size: int = IN_CHUNK_SIZE) -> l
     other long list is rewritten in place into a group of chunks.
     """
     for index, f in enumerate(filters):
-        if f.op == "in" and not f.is_group and len(f.value) > size:
+        if f.op == "in" and not f.is_group and len(_listed(f)) > size:
             rest = [_rewrite_long_lists(g, size) for i, g in enumerate(filters) if i != index]
             return [
-                [Filter("in", f.field, chunk, f.udf), *rest] for chunk in _chunks(f.value, size)
+                [Filter("in", f.field, chunk, f.udf), *rest]
+                for chunk in _chunks(_listed(f), size)
             ]
     return [[_rewrite_long_lists(f, size) for f in filters]]
 

@@ -48,6 +48,8 @@ from autotask_fn.store.errors import StoreError
 from autotask_fn.store.postgres import redact_dsn
 
 if TYPE_CHECKING:
+    import redis
+
     from autotask_fn.autotask.metadata import ThresholdInfo
     from autotask_fn.store.postgres import PostgresStore
 
@@ -358,7 +360,7 @@ class RedisLimiter(SharedLimiter):
         redis_url: str = "redis://127.0.0.1:6379/0",
         *,
         key_prefix: str,
-        client: Any = None,
+        client: redis.Redis | None = None,
         **settings: Unpack[LimiterSettings],
     ) -> None:
         super().__init__(key_prefix=key_prefix, **settings)
@@ -372,10 +374,10 @@ class RedisLimiter(SharedLimiter):
             client = redis.Redis.from_url(redis_url)
         self._redis: Any = client
         self._url = redis_url
-        self._acquire_script = client.register_script(_ACQUIRE)
-        self._renew_script = client.register_script(_RENEW)
-        self._attachment_script = client.register_script(_ATTACHMENT)
-        self._request_script = client.register_script(_REQUEST)
+        self._acquire_script: Any = client.register_script(_ACQUIRE)
+        self._renew_script: Any = client.register_script(_RENEW)
+        self._attachment_script: Any = client.register_script(_ATTACHMENT)
+        self._request_script: Any = client.register_script(_REQUEST)
 
     def __repr__(self) -> str:
         return (

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from autotask_fn.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask.client import AutotaskClient
 
 #: The Autotask objects that can be imported (the connector's "Service Object Name").
 ServiceObject = Literal["Tickets", "ServiceCalls", "Projects"]
@@ -140,7 +143,8 @@ class InboundSettings:
         if not self.marker_field:
             raise ConfigurationError("InboundSettings.marker_field must name a ticket field")
 
-    def resolve(self, at_client: Any, name: str) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    def resolve(self, at_client: AutotaskClient, name: str
+                ) -> tuple[Sequence[Any], Mapping[str, Any]]:
         """Check these settings against the tenant (``ConnectorSettings.validate`` calls this).
 
         Reads Tickets field metadata (and UDF definitions when ``field_map`` is set; both come

@@ -20,11 +20,14 @@ from ``ConnectorSettings.check``): a TicketCharge destination needs the Ticket s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from autotask_fn.sync.errors import SettingsFault
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask.client import AutotaskClient
 
 __all__ = [
     "DEFAULT_EMBED_LIMIT",
@@ -62,7 +65,7 @@ def _attr(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _picklists(at_client: Any, entity: str, name: str, faults: list[SettingsFault]
+def _picklists(at_client: AutotaskClient, entity: str, name: str, faults: list[SettingsFault]
                ) -> dict[str, dict[str, int]] | None:
     """``{field: {casefolded label or value text: value}}`` of an entity's picklists."""
     try:
@@ -86,7 +89,7 @@ def _picklists(at_client: Any, entity: str, name: str, faults: list[SettingsFaul
     return out
 
 
-def _required(at_client: Any, entity: str) -> set[str]:
+def _required(at_client: AutotaskClient, entity: str) -> set[str]:
     try:
         return {str(_attr(f, "name")) for f in at_client.fields(entity)
                 if _attr(f, "is_required") and not _attr(f, "is_read_only")}
@@ -104,7 +107,7 @@ def _label(picks: Mapping[str, Mapping[str, int]] | None, field: str, label: str
     return value
 
 
-def _exists(at_client: Any, entity: str, ids: Sequence[int], setting: str,
+def _exists(at_client: AutotaskClient, entity: str, ids: Sequence[int], setting: str,
             faults: list[SettingsFault]) -> None:
     wanted = sorted({int(i) for i in ids})
     if not wanted:
@@ -177,7 +180,7 @@ class ExpenseSettings:
             faults.append(SettingsFault(f"{name}.report_name", f"bad template: {exc!r}"))
         return faults
 
-    def resolve(self, at_client: Any, name: str
+    def resolve(self, at_client: AutotaskClient, name: str
                 ) -> tuple[Sequence[SettingsFault], Mapping[str, Any]]:
         """Resolve category, charge and payment labels; check the billing codes exist.
 
@@ -220,7 +223,7 @@ class ExpenseSettings:
         return faults, resolved
 
 
-def _material_codes(at_client: Any, ids: Sequence[int], setting: str,
+def _material_codes(at_client: AutotaskClient, ids: Sequence[int], setting: str,
                     faults: list[SettingsFault]) -> None:
     """Fault every code in ``ids`` that is not a Material Cost Code, naming ones that are."""
     from autotask_fn.autotask.query import eq, in_
@@ -272,7 +275,7 @@ class AttachmentSettings:
     """Link written into the note that stands for a file that can be neither embedded nor
     linked (its URL carries a token)."""
 
-    def resolve(self, at_client: Any, name: str
+    def resolve(self, at_client: AutotaskClient, name: str
                 ) -> tuple[Sequence[SettingsFault], Mapping[str, Any]]:
         """Resolve the publish labels. Resolved: ``publish``, ``public_publish``."""
         faults: list[SettingsFault] = []
@@ -335,7 +338,7 @@ class OutboundCreateSettings:
     extra_fields: Mapping[str, Any] = attrs.field(factory=dict, converter=_map)
     """Further ticket fields the tenant requires (e.g. ``{"issueType": 1}``)."""
 
-    def resolve(self, at_client: Any, name: str
+    def resolve(self, at_client: AutotaskClient, name: str
                 ) -> tuple[Sequence[SettingsFault], Mapping[str, Any]]:
         """Resolve labels, check ids, and check every field the tenant requires is covered.
 
@@ -429,7 +432,7 @@ def cross_faults(settings: Any) -> list[SettingsFault]:
     return faults
 
 
-def settings_part(validated: Any, name: str, cls: type[Any], at_client: Any = None
+def settings_part(validated: Any, name: str, cls: type[Any], at_client: AutotaskClient | None = None
                   ) -> tuple[Any, Mapping[str, Any]]:
     """The settings part ``name`` of validated settings and its resolved values.
 

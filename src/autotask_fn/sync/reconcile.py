@@ -241,7 +241,7 @@ class Reconciler(Protocol):
 
     name: str
 
-    def fingerprint(self, ctx: WorkOrderContext) -> Any:
+    def fingerprint(self, ctx: WorkOrderContext) -> object:
         """JSON-able Field Nation facts this reconciler depends on (no Autotask call)."""
         ...
 
@@ -281,7 +281,7 @@ class RecordReconciler(ABC):
     def marker_field(self, ctx: WorkOrderContext) -> str:
         """The Autotask field that carries this kind's marker."""
 
-    def fingerprint(self, ctx: WorkOrderContext) -> Any:  # pragma: no cover - overridden
+    def fingerprint(self, ctx: WorkOrderContext) -> object:  # pragma: no cover - overridden
         """Default: no cheap fingerprint; subclasses return their Field Nation facts."""
         return None
 

@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from autotask_fn.fieldnation import FieldNationClient
     from autotask_fn.fieldnation.models import User, WorkOrder
     from autotask_fn.store.base import Store
+    from autotask_fn.sync.inbound import ImportResult, TicketImporter
 
 __all__ = ["SyncService", "WebhookAck", "WorkOrderLinker"]
 
@@ -297,16 +298,17 @@ class SyncService:
             return WebhookAck(503, reason="store unavailable")
         return ack
 
-    def import_ticket(self, ticket_id: int) -> Any:
+    def import_ticket(self, ticket_id: int) -> ImportResult:
         """Create or update the work order of an Autotask ticket (inbound import)."""
         return self._importer().import_ticket(ticket_id)
 
-    def _process_autotask_entry(self, entry: InboxEntry) -> Any:
+    def _process_autotask_entry(self, entry: InboxEntry) -> ImportResult | None:
         return self._importer().process_entry(entry)
 
-    def _importer(self) -> Any:
+    def _importer(self) -> TicketImporter:
         module = importlib.import_module("autotask_fn.sync.inbound")
-        return module.TicketImporter(service=self)
+        importer: TicketImporter = module.TicketImporter(service=self)
+        return importer
 
     # ------------------------------------------------------------------ inbox
     def process_pending(self, limit: int | None = None, *, lease_seconds: float = 60,

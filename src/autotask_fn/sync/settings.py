@@ -17,7 +17,7 @@ is validated together with the rest; its resolved values land in ``ValidatedSett
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -30,6 +30,9 @@ from autotask_fn.sync.outbound_settings import (
     OutboundCreateSettings,
     cross_faults,
 )
+
+if TYPE_CHECKING:
+    from autotask_fn.autotask.client import AutotaskClient
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -68,7 +71,7 @@ _LENGTH_FIELDS: Mapping[str, Sequence[str]] = {
 class SettingsPart(Protocol):
     """A group of settings that validates itself against the tenant (inbound, expenses ...)."""
 
-    def resolve(self, at_client: Any, name: str
+    def resolve(self, at_client: AutotaskClient, name: str
                 ) -> tuple[Sequence[SettingsFault], Mapping[str, Any]]:
         """Check against the tenant; return the faults (named ``<name>.<field>``) and the
         resolved values to keep in ``ValidatedSettings.parts[name]``."""
@@ -79,7 +82,7 @@ def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _frozen_map(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+def _frozen_map(value: Mapping[str, str] | None) -> Mapping[str, str]:
     return dict(value or {})
 
 
@@ -370,7 +373,7 @@ class ConnectorSettings:
                 "them: map provider user ids in resource_map or set default_resource_id"))
         return faults
 
-    def validate(self, at_client: Any) -> ValidatedSettings:
+    def validate(self, at_client: AutotaskClient) -> ValidatedSettings:
         """Resolve every label and id against the tenant; raise one :class:`SettingsError`
         listing every fault, or return :class:`ValidatedSettings`.
 
@@ -500,7 +503,7 @@ def _as_info(field: Any) -> dict[str, Any]:
     }
 
 
-def _fields_by_name(at_client: Any, entity: str, faults: list[SettingsFault]
+def _fields_by_name(at_client: AutotaskClient, entity: str, faults: list[SettingsFault]
                     ) -> dict[str, dict[str, Any]]:
     try:
         fields = at_client.fields(entity)
@@ -542,7 +545,8 @@ def _resolve_label(fields: Mapping[str, Mapping[str, Any]], name: str, label: st
     return value
 
 
-def _udf_names(at_client: Any, entity: str, faults: list[SettingsFault]) -> set[str] | None:
+def _udf_names(at_client: AutotaskClient, entity: str,
+               faults: list[SettingsFault]) -> set[str] | None:
     try:
         return {str(_attr(f, "name")) for f in at_client.udfs(entity)}
     except _FATAL:
@@ -553,8 +557,8 @@ def _udf_names(at_client: Any, entity: str, faults: list[SettingsFault]) -> set[
         return None
 
 
-def _active_ids(at_client: Any, entity: str, ids: Iterable[int], faults: list[SettingsFault]
-                ) -> set[int] | None:
+def _active_ids(at_client: AutotaskClient, entity: str, ids: Iterable[int],
+                faults: list[SettingsFault]) -> set[int] | None:
     wanted = sorted(set(ids))
     if not wanted:
         return set()

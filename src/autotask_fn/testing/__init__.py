@@ -8,7 +8,7 @@ Use them in your own host's tests the way ``moto`` is used for AWS::
     at = FakeAutotask()
     http = httpx.Client(transport=httpx.WSGITransport(app=at))
 
-Both fakes share the controls of :class:`autotask_fn.testing._service.FakeService`:
+Both fakes share the controls of :class:`FakeService`:
 ``latency``, ``fail_next(...)``, ``requests`` and ``count_requests(...)``. Served on a port
 (:func:`serve`) they also deliver their webhooks over HTTP and answer the control API under
 ``/_fake`` (see the testing guide).

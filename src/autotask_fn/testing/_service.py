@@ -21,6 +21,8 @@ import httpx
 from autotask_fn._redact import redact_headers, redact_url
 
 if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
     from autotask_fn.testing._control import ControlRoute
     from autotask_fn.testing._courier import Attempt, Courier, Mailer
 
@@ -66,7 +68,7 @@ class FakeResponse:
     """A response a fake returns: status, headers and a body (bytes, or JSON-able)."""
 
     status: int = 200
-    body: Any = None
+    body: object = None
     headers: dict[str, str] = attrs.field(factory=dict)
 
     def encode(self) -> tuple[bytes, dict[str, str]]:
@@ -105,7 +107,7 @@ class Fault:
     method: str | None = None
     after_acting: bool = False
     timeout: bool = False
-    body: Any = None
+    body: object = None
     headers: dict[str, str] = attrs.field(factory=dict)
 
     def matches(self, request: FakeRequest) -> bool:
@@ -147,7 +149,7 @@ class FakeService:
     """
 
     #: Default error body used by :meth:`fail_next` when none is given.
-    default_fault_body: Any = None
+    default_fault_body: object = None
 
     def __init__(self, *, latency: float = 0.0) -> None:
         self.latency = latency
@@ -166,7 +168,7 @@ class FakeService:
         method: str | None = None,
         after_acting: bool = False,
         timeout: bool = False,
-        body: Any = None,
+        body: object = None,
         headers: Mapping[str, str] | None = None,
     ) -> Fault:
         """Make the next ``count`` requests whose path matches ``path`` fail."""
@@ -410,7 +412,7 @@ def _request_from_environ(environ: WSGIEnviron) -> FakeRequest:
 
 
 def serve(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0, *,
-          deliver: bool = True) -> Any:
+          deliver: bool = True) -> WSGIServer:
     """Serve a WSGI app on a local port in a daemon thread; returns the server.
 
     ``server.server_address`` gives the bound (host, port); ``server.shutdown()`` stops it.

@@ -387,7 +387,7 @@ class FakeFieldNation(TestHelpers, FakeService):
             self._push(handler, retry)
         return retry
 
-    def deliver_to(self, handler: Callable[[Delivery], Any] | None) -> None:
+    def deliver_to(self, handler: Callable[[Delivery], object] | None) -> None:
         """Push every delivery to ``handler`` as soon as it is made (``None`` = outbox).
 
         The handler's answer decides what happens next, as with Field Nation's retries:
