@@ -10,7 +10,7 @@ import pytest
 from world import World
 
 from autotask_fn.fieldnation.models import Message, TimeLog, WorkOrder
-from autotask_fn.mapping.outbound import OutboundMapper
+from autotask_fn.mapping.outbound import OutboundMapper, at_datetime
 from autotask_fn.sync import SyncService
 from autotask_fn.sync.settings import ValidatedSettings
 
@@ -31,6 +31,14 @@ class TitleMapper(OutboundMapper):
 
     def note_title(self, message: Message) -> str:
         return "Field Nation: " + super().note_title(message)
+
+
+class LaterDueMapper(OutboundMapper):
+    """The ticket is due two hours after the service window starts."""
+
+    def due_date(self, wo: WorkOrder, settings: ValidatedSettings) -> str | None:
+        start = wo.schedule.start if wo.schedule else None
+        return at_datetime(start + timedelta(hours=2)) if start else None
 
 
 class RenamedOutboundMapper(OutboundMapper):
@@ -96,6 +104,30 @@ def test_a_changed_note_title_reaches_synced_work_orders_in_one_sweep() -> None:
     world.at_fake.reset_requests()
     again = deploy(world, TitleMapper()).sweep()
     assert (again.unchanged, writes(world)) == (2, 0)
+
+
+def test_a_changed_ticket_field_mapping_patches_only_that_field() -> None:
+    world, wos = synced()
+    for wo in wos:
+        world.fn_fake.update_work_order(wo, schedule={"service_window": {
+            "mode": "exact", "start": {"utc": "2026-02-10 15:30:00"}}})
+    world.fn_fake.take_deliveries()
+    world.svc.sweep()
+    tickets = [world.svc.store.get_link(world.svc.scope, "wo", str(wo)).at_id for wo in wos]
+    for ticket in tickets:
+        world.at_fake.ui_update_ticket(ticket, title="Renamed by the dispatcher")
+    world.at_fake.reset_requests()
+
+    report = deploy(world, LaterDueMapper()).sweep()
+
+    assert report.synced == 2
+    for ticket in tickets:
+        record = world.at_fake.record("Tickets", ticket)
+        assert record is not None
+        assert record["dueDateTime"].startswith("2026-02-10T17:30:00")
+        assert record["title"] == "Renamed by the dispatcher"  # not a field the change touched
+    assert {c.fields for r in report.reports for c in r.changes if c.kind == "wo"} == {
+        ("dueDateTime",)}
 
 
 @pytest.mark.parametrize("settings", [{}, SIGNALS], ids=["default", "change-signals"])

@@ -8,14 +8,21 @@ lists them all in the order they run, and ``SyncService(reconcilers=...)`` takes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from autotask_fn.autotask.errors import AutotaskNotFoundError, AutotaskValidationError
 from autotask_fn.mapping.outbound import MappedRecord
 from autotask_fn.sync.errors import SyncInputError
 from autotask_fn.sync.quiet import messages_signal
-from autotask_fn.sync.reconcile import Reconciler, RecordReconciler, WorkOrderContext
+from autotask_fn.sync.reconcile import (
+    Reconciler,
+    RecordReconciler,
+    WorkOrderContext,
+    content_hash,
+)
 from autotask_fn.sync.reports import Action, Change
 from autotask_fn.sync.validate import check_time_log, valid_messages, valid_time_logs
 
@@ -30,8 +37,9 @@ __all__ = [
 class TicketFieldsReconciler:
     """Ticket title, description, status, due date and UDFs: one PATCH of the changed fields.
 
-    Diffs are against the last synced Field Nation snapshot in the work order link, so edits
-    made in Autotask are never overwritten by unrelated changes.
+    Diffs are against the last synced Field Nation snapshot in the work order link, and
+    against each field as last mapped (so a deployed mapper change applies), so edits made in
+    Autotask are never overwritten by unrelated changes.
     """
 
     name = "ticket"
@@ -47,9 +55,13 @@ class TicketFieldsReconciler:
         return [changes.fields, list(changes.skipped)]
 
     def reconcile(self, ctx: WorkOrderContext) -> None:
-        """PATCH what changed since the last snapshot, then store the new snapshot."""
+        """PATCH what changed since the last snapshot, and any field whose mapped value
+        changed since the last sync (a deployed mapper change); then store both."""
         prev = ctx.data.get("snapshot")
         changes = ctx.service.mapper.ticket_changes(prev, ctx.work_order, ctx.settings)
+        remapped = _remapped(ctx)
+        if remapped:
+            changes = attrs.evolve(changes, fields={**remapped, **changes.fields})
         wo_id = str(ctx.work_order_id)
         for reason in changes.skipped:
             ctx.record(Change(self.kind, wo_id, Action.SKIPPED, "Tickets", ctx.ticket_id,
@@ -68,6 +80,38 @@ class TicketFieldsReconciler:
                 ctx.record(Change(self.kind, wo_id, Action.UPDATED, "Tickets", ctx.ticket_id,
                                   fields=tuple(changes.fields)))
         ctx.data["snapshot"] = dict(changes.snapshot)
+        ctx.data[MAPPED_KEY] = _mapped_hashes(
+            ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings).fields)
+
+
+#: Key in the work order link's data: a hash of every ticket field as last mapped.
+MAPPED_KEY = "ticket_mapped"
+
+
+def _mapped_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
+    out = {name: content_hash(value) for name, value in fields.items()
+           if name != "userDefinedFields"}
+    for udf in fields.get("userDefinedFields") or ():
+        out[f"udf:{udf['name']}"] = content_hash(udf.get("value"))
+    return out
+
+
+def _remapped(ctx: WorkOrderContext) -> dict[str, Any]:
+    """The ticket fields whose mapped value differs from the one mapped at the last sync,
+    though their Field Nation source did not change: what a deployed mapper change (or a
+    settings change) makes of them. Nothing for a link synced before these hashes were kept."""
+    before = ctx.data.get(MAPPED_KEY)
+    if not isinstance(before, dict):
+        return {}
+    fields = ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings).fields
+    now = _mapped_hashes(fields)
+    out = {name: value for name, value in fields.items()
+           if name != "userDefinedFields" and before.get(name) != now[name]}
+    udfs = [u for u in fields.get("userDefinedFields") or ()
+            if before.get(f"udf:{u['name']}") != now[f"udf:{u['name']}"]]
+    if udfs:
+        out["userDefinedFields"] = udfs
+    return out
 
 
 class TimeEntryReconciler(RecordReconciler):
