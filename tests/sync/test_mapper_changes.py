@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 from world import World
 
-from autotask_fn.fieldnation.models import Message, TimeLog, WorkOrder
+from autotask_fn.fieldnation.models import Expense, Message, TimeLog, WorkOrder
+from autotask_fn.mapping.billing import BillingMapper
 from autotask_fn.mapping.outbound import OutboundMapper, at_datetime
 from autotask_fn.sync import SyncService
+from autotask_fn.sync.attachments import attachment_reconcilers
+from autotask_fn.sync.expenses import ChargeReconciler, ExpenseItemReconciler
+from autotask_fn.sync.reconcilers import NoteReconciler, TicketFieldsReconciler, TimeEntryReconciler
 from autotask_fn.sync.settings import ValidatedSettings
 
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
@@ -39,6 +43,23 @@ class LaterDueMapper(OutboundMapper):
     def due_date(self, wo: WorkOrder, settings: ValidatedSettings) -> str | None:
         start = wo.schedule.start if wo.schedule else None
         return at_datetime(start + timedelta(hours=2)) if start else None
+
+
+class ShoutingBillingMapper(BillingMapper):
+    """Expense labels in capitals."""
+
+    def label(self, expense: Expense) -> str:
+        return super().label(expense).upper()
+
+
+def billing_service(world: World, billing: BillingMapper) -> SyncService:
+    """A deployment whose expense reconcilers use ``billing``."""
+    return SyncService(
+        autotask=world.at, fieldnation=world.fn, store=world.store, settings=world.validated,
+        clock=world.clock, reconcilers=[
+            TicketFieldsReconciler(), TimeEntryReconciler(), NoteReconciler(),
+            ExpenseItemReconciler(billing), ChargeReconciler(billing),
+            *attachment_reconcilers()])
 
 
 class RenamedOutboundMapper(OutboundMapper):
@@ -104,6 +125,26 @@ def test_a_changed_note_title_reaches_synced_work_orders_in_one_sweep() -> None:
     world.at_fake.reset_requests()
     again = deploy(world, TitleMapper()).sweep()
     assert (again.unchanged, writes(world)) == (2, 0)
+
+
+@pytest.mark.parametrize("settings", [{}, SIGNALS], ids=["default", "change-signals"])
+def test_a_changed_expense_label_reaches_synced_expense_items(settings: dict[str, Any]) -> None:
+    world, wos = synced(**settings)
+    for wo in wos:
+        world.fn_fake.add_expense(wo, "12.50", "Parking")
+    world.fn_fake.take_deliveries()
+    world.svc.sweep()
+    world.fn_fake.clock.advance(3600)
+    assert billing_service(world, BillingMapper()).sweep().synced == 0  # same output
+    world.at_fake.reset_requests()
+
+    report = billing_service(world, ShoutingBillingMapper()).sweep()
+
+    assert report.synced == 2
+    items = world.at_fake.records("ExpenseItems")
+    assert len(items) == 2
+    assert all("PARKING" in item["description"] for item in items)
+    assert world.at_fake.count_requests("PATCH", r"Items") == 2
 
 
 def test_a_changed_ticket_field_mapping_patches_only_that_field() -> None:
