@@ -41,8 +41,9 @@ def _namespace() -> dict[str, Any]:
     from wsgiref.simple_server import WSGIServer  # testing.serve
 
     import redis  # RedisLimiter(client=redis.Redis)
+    from opentelemetry.trace import Tracer, TracerProvider  # SyncService(tracer_provider=)
 
-    ns.update(redis=redis, WSGIServer=WSGIServer)
+    ns.update(redis=redis, WSGIServer=WSGIServer, Tracer=Tracer, TracerProvider=TracerProvider)
     return ns
 
 
