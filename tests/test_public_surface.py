@@ -20,7 +20,7 @@ import autotask_fn
 ROOT = Path(__file__).resolve().parents[1]
 #: The public packages (and modules) and their ``__all__``.
 PUBLIC = ["autotask_fn", "autotask_fn.autotask", "autotask_fn.fieldnation", "autotask_fn.store",
-          "autotask_fn.sync", "autotask_fn.testing", "autotask_fn.config"]
+          "autotask_fn.sync", "autotask_fn.testing", "autotask_fn.probe", "autotask_fn.config"]
 #: ``Any`` kept on purpose, with why.
 ALLOWED_ANY = {
     # a decoded JSON request body, which the fakes (and a host's own fake rules) index freely
