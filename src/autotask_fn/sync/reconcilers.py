@@ -81,34 +81,49 @@ class TicketFieldsReconciler:
                                   fields=tuple(changes.fields)))
         ctx.data["snapshot"] = dict(changes.snapshot)
         ctx.data[MAPPED_KEY] = _mapped_hashes(
-            ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings).fields)
+            ctx, ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings).fields)
 
 
 #: Key in the work order link's data: a hash of every ticket field as last mapped.
 MAPPED_KEY = "ticket_mapped"
 
 
-def _mapped_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
-    out = {name: content_hash(value) for name, value in fields.items()
-           if name != "userDefinedFields"}
+#: The snapshot fact each ticket field is mapped from.
+_SOURCES = {"title": "title", "description": "description", "status": "status",
+            "dueDateTime": "schedule"}
+
+
+def _mapped_hashes(ctx: WorkOrderContext, fields: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per ticket field (and UDF): the hash of its Field Nation source and of its mapped
+    value."""
+    snapshot = ctx.service.mapper.snapshot(ctx.work_order)
+    out = {name: [content_hash(snapshot.get(_SOURCES.get(name, name))), content_hash(value)]
+           for name, value in fields.items() if name != "userDefinedFields"}
+    sources = {udf: fn for fn, udf in ctx.settings.settings.custom_field_map.items()}
     for udf in fields.get("userDefinedFields") or ():
-        out[f"udf:{udf['name']}"] = content_hash(udf.get("value"))
+        source = (snapshot.get("custom_fields") or {}).get(sources.get(udf["name"], ""))
+        out[f"udf:{udf['name']}"] = [content_hash(source), content_hash(udf.get("value"))]
     return out
 
 
 def _remapped(ctx: WorkOrderContext) -> dict[str, Any]:
-    """The ticket fields whose mapped value differs from the one mapped at the last sync,
-    though their Field Nation source did not change: what a deployed mapper change (or a
-    settings change) makes of them. Nothing for a link synced before these hashes were kept."""
+    """The ticket fields whose Field Nation source is what it was at the last sync but whose
+    mapped value differs: what a deployed mapper change (or a settings change) makes of them.
+    A source that changed meanwhile (an edit, or an inbound import that wrote it) is left to
+    the snapshot diff. Nothing for a link synced before these hashes were kept."""
     before = ctx.data.get(MAPPED_KEY)
     if not isinstance(before, dict):
         return {}
     fields = ctx.service.mapper.ticket_changes(None, ctx.work_order, ctx.settings).fields
-    now = _mapped_hashes(fields)
+    now = _mapped_hashes(ctx, fields)
+
+    def moved(key: str) -> bool:
+        old = before.get(key)
+        return isinstance(old, list) and old[0] == now[key][0] and old[1] != now[key][1]
+
     out = {name: value for name, value in fields.items()
-           if name != "userDefinedFields" and before.get(name) != now[name]}
-    udfs = [u for u in fields.get("userDefinedFields") or ()
-            if before.get(f"udf:{u['name']}") != now[f"udf:{u['name']}"]]
+           if name != "userDefinedFields" and moved(name)}
+    udfs = [u for u in fields.get("userDefinedFields") or () if moved(f"udf:{u['name']}")]
     if udfs:
         out["userDefinedFields"] = udfs
     return out
