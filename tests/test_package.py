@@ -19,3 +19,14 @@ def test_secret_headers_are_redacted_case_insensitively() -> None:
 
 def test_known_secret_values_are_removed_from_text() -> None:
     assert "hunter22" not in redact_text("login failed for password hunter22", ["hunter22"])
+
+
+def test_only_plain_http_to_this_machine_counts_as_loopback_http() -> None:
+    from autotask_fn._net import is_loopback_http
+
+    for url in ("http://127.0.0.1:8401/hook", "http://localhost/x", "http://[::1]:9/",
+                "HTTP://127.0.0.2/"):
+        assert is_loopback_http(url), url
+    for url in ("https://127.0.0.1/x", "http://10.0.0.1/x", "http://example.com/",
+                "http://127.0.0.1.example.com/", "ftp://localhost/", "not a url", ""):
+        assert not is_loopback_http(url), url

@@ -9,13 +9,13 @@ connector's troubleshooting table.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
+from autotask_fn._net import is_loopback_host
 from autotask_fn.autotask._http import Requester, error_texts
 from autotask_fn.autotask.errors import (
     AutotaskTransportError,
@@ -173,20 +173,10 @@ def discover_zone(
     return _secure(zone, zone_url, allow_http)
 
 
-def _loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _secure(zone: ZoneInfo, zone_url: str, allow_http: bool) -> ZoneInfo:
     """``zone`` when its URL is https (or plain http is allowed); otherwise refused."""
     if urlsplit(zone.url).scheme.lower() == "https" or allow_http or (
-            _loopback(zone_url) and _loopback(zone.url)):
+            is_loopback_host(zone_url) and is_loopback_host(zone.url)):
         return zone
     raise _zone_error("Autotask zone lookup answered a zone URL that is not https",
                       HINT_INSECURE, entity="zoneInformation", method="GET",

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import attrs
 
 from autotask_fn._json import BodyError, load_body
+from autotask_fn._net import is_loopback_http
 from autotask_fn.errors import ConfigurationError
 from autotask_fn.fieldnation.errors import FieldNationError
 from autotask_fn.fieldnation.models import WorkOrder, parse_fn_datetime, structure, to_int
@@ -389,26 +390,6 @@ class WebhookRegistration:
                    raw=dict(obj))
 
 
-def _loopback_http(url: str) -> bool:
-    """Plain ``http://`` to ``localhost`` or a loopback address (never a real service)."""
-    import ipaddress
-
-    import httpx
-
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return False
-    if parsed.scheme != "http" or not parsed.host:
-        return False
-    if parsed.host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parsed.host).is_loopback
-    except ValueError:
-        return False
-
-
 def _webhook_path(webhook_id: str) -> str:
     return f"{WEBHOOKS_PATH}/{quote(str(webhook_id), safe='')}"
 
@@ -443,7 +424,7 @@ class WebhookAPI:
         loopback ``http://`` URL, so a test can point the fake at a host it serves.
         """
         if not url.lower().startswith("https://") and not (
-                _loopback_http(url) and _loopback_http(self._core.base_url)):
+                is_loopback_http(url) and is_loopback_http(self._core.base_url)):
             raise ValueError("Field Nation only delivers webhooks to https:// URLs")
         if isinstance(events, str) or not events:
             raise ValueError("register at least one event (a list of Events constants)")

@@ -13,7 +13,6 @@ is due, which is how a test waits for deliveries without sleeping.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -22,24 +21,6 @@ import attrs
 import httpx
 
 from autotask_fn._redact import redact_url
-
-
-def is_loopback_http(url: str) -> bool:
-    """Whether ``url`` is plain ``http://`` to a loopback host (``localhost``, ``127.x``,
-    ``[::1]``): the only non-HTTPS webhook URL the fakes accept (the real services refuse
-    plain HTTP; a test serves its host on the loopback interface without TLS)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return False
-    if parsed.scheme != "http" or not parsed.host:
-        return False
-    if parsed.host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parsed.host).is_loopback
-    except ValueError:
-        return False
 
 
 @attrs.frozen

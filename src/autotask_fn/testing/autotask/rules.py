@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from autotask_fn.testing._courier import is_loopback_http
+from autotask_fn._net import is_loopback_http
 from autotask_fn.testing.autotask import picklists as pl
 from autotask_fn.testing.autotask.errors import ApiError, validation
 from autotask_fn.testing.autotask.schema import EntitySpec, FieldDef, ticket_field_name

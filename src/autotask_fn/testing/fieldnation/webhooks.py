@@ -30,8 +30,8 @@ from typing import Any
 
 import attrs
 
+from autotask_fn._net import is_loopback_http
 from autotask_fn._redact import redact_headers
-from autotask_fn.testing._courier import is_loopback_http
 from autotask_fn.testing.contract import contract_rule, contract_value
 from autotask_fn.testing.fieldnation.clock import FakeClock
 from autotask_fn.testing.fieldnation.problems import FakeApiError, not_found
