@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import base64
 import socket
+import socketserver
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import WSGIApplication
 
 import httpx
 
@@ -27,6 +31,40 @@ from autotask_fn.testing import FakeAutotask, FakeFieldNation, live_clock, serve
 
 FN_SECRET = "example-fn-secret"
 AT_KEY = "example-autotask-key"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class _Threading(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class ThreadedWSGI:
+    """A WSGI application in the standard library's threaded server (what Django's
+    ``runserver`` uses) on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.server = make_server("127.0.0.1", 0, app, server_class=_Threading,
+                                  handler_class=_Quiet)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def a_visit_flows_through(fakes: ServedFakes, svc: SyncService, url: str, title: str) -> None:
+    """Register the host at ``url``, dispatch a ticket titled ``title``, work the provider
+    visit through the control API, and check what reached Autotask and the host's health."""
+    fakes.register(svc, url)
+    ticket_id = fakes.dispatch_ticket(title)
+    fakes.provider_visit(fakes.work_order_of(title))
+    fakes.expect_billed_visit(ticket_id)
+    assert httpx.get(url + "/healthz", timeout=5).json()["dead"] == 0
 
 
 def free_port() -> int:

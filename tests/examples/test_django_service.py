@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import socketserver
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
@@ -14,16 +11,7 @@ import pytest
 pytest.importorskip("django")
 
 from examples.django_service import app as django_app
-from hosting import ServedFakes
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-class _Threading(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+from hosting import ServedFakes, ThreadedWSGI, a_visit_flows_through
 
 
 class Host:
@@ -36,16 +24,13 @@ class Host:
         self.fakes = ServedFakes()
         self.svc = self.fakes.service(tmp_path / "host.sqlite3")
         self.worker = django_app.configure(self.svc, interval=0.2)
-        self.server = make_server("127.0.0.1", 0, get_wsgi_application(),
-                                  server_class=_Threading, handler_class=_Quiet)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = ThreadedWSGI(get_wsgi_application())
+        self.url = self.server.url
 
     def close(self) -> None:
         self.worker.stop()
         self.worker.join(timeout=5)
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
         self.fakes.close()
 
 
@@ -57,12 +42,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
 
 
 def test_a_visit_flows_from_the_served_fakes_through_the_django_view(host: Host) -> None:
-    host.fakes.register(host.svc, host.url)
-    ticket_id = host.fakes.dispatch_ticket("Mount a display")
-    wo_id = host.fakes.work_order_of("Mount a display")
-    host.fakes.provider_visit(wo_id)
-    host.fakes.expect_billed_visit(ticket_id)
-    assert httpx.get(host.url + "/healthz", timeout=5).json()["dead"] == 0
+    a_visit_flows_through(host.fakes, host.svc, host.url, "Mount a display")
 
 
 def test_a_tampered_delivery_is_refused_and_get_is_not_allowed(host: Host) -> None:

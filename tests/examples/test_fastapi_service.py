@@ -14,7 +14,13 @@ fastapi = pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 
 from examples.fastapi_service.app import create_app  # noqa: E402
-from hosting import FN_SECRET, ServedFakes, free_port, wait_until  # noqa: E402
+from hosting import (  # noqa: E402
+    FN_SECRET,
+    ServedFakes,
+    a_visit_flows_through,
+    free_port,
+    wait_until,
+)
 
 
 class Uvicorn:
@@ -56,13 +62,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
 
 
 def test_a_visit_flows_from_the_served_fakes_through_the_fastapi_host(host: Host) -> None:
-    host.fakes.register(host.svc, host.url)
-    ticket_id = host.fakes.dispatch_ticket("Install card reader")
-    wo_id = host.fakes.work_order_of("Install card reader")
-    host.fakes.provider_visit(wo_id)
-    host.fakes.expect_billed_visit(ticket_id)
-    health = httpx.get(host.url + "/healthz", timeout=5).json()
-    assert health["dead"] == 0
+    a_visit_flows_through(host.fakes, host.svc, host.url, "Install card reader")
 
 
 def test_a_tampered_delivery_is_refused_with_401(host: Host) -> None:
