@@ -171,3 +171,16 @@ class Served(SyncRig):
 
 def _short_sleep(seconds: float) -> None:
     time.sleep(min(seconds, 0.05))
+
+
+#: Short backoff, many attempts and a short lock: what a killed worker held is free quickly.
+WORKER_SETTINGS: dict[str, Any] = {"backoff_base": 0.2, "backoff_max": 1.0, "max_attempts": 40,
+                                   "lock_ttl": 3.0}
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 90) -> dict[str, int]:
+    """Wait for a worker process to drain and exit 0; its totals (its last output line)."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    totals: dict[str, int] = json.loads(out.strip().splitlines()[-1])
+    return totals

@@ -4,6 +4,7 @@ shared store (a SQLite file; a fresh PostgreSQL schema, skipped when the server 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))  # cluster, expect, stores (also for the worker processes)
 pytest.register_assert_rewrite("cluster", "expect", "stores")
 
+from cluster import WORKER_SETTINGS, Served  # noqa: E402
 from stores import postgres_problem, store_spec  # noqa: E402
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -25,3 +27,11 @@ def spec(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
         if problem:
             pytest.skip(problem)
     return store_spec(request.param, tmp_path)
+
+
+@pytest.fixture
+def served(spec: list[str]) -> Iterator[Served]:
+    """Both fakes served on sockets and a shared store for worker processes."""
+    world = Served(spec, **WORKER_SETTINGS)
+    yield world
+    world.close()

@@ -4,15 +4,11 @@ workers are killed with SIGKILL in the middle of a sync and replaced."""
 
 from __future__ import annotations
 
-import json
 import random
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
 
-import pytest
-from cluster import Served
+from cluster import Served, finish
 from expect import split_hours
 
 from autotask_fn.store import EntryStatus
@@ -20,21 +16,6 @@ from autotask_fn.store import EntryStatus
 WORK_ORDERS = 8
 #: Short leases and locks so that what a killed worker held is free again quickly.
 LEASE = 3.0
-SETTINGS = {"backoff_base": 0.2, "backoff_max": 1.0, "max_attempts": 40, "lock_ttl": 3.0}
-
-
-@pytest.fixture
-def served(spec: list[str]) -> Iterator[Served]:
-    world = Served(spec, **SETTINGS)
-    yield world
-    world.close()
-
-
-def finish(proc: subprocess.Popen[str], timeout: float = 90) -> dict[str, int]:
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, err[-3000:]
-    totals: dict[str, int] = json.loads(out.strip().splitlines()[-1])
-    return totals
 
 
 def test_worker_processes_drain_one_duplicated_shuffled_stream_exactly(served: Served) -> None:

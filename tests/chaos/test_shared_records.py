@@ -10,33 +10,14 @@ worker processes at once.
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from cluster import Served
+from cluster import WORKER_SETTINGS, Served, finish
 
 from autotask_fn.store import EntryStatus
-
-SETTINGS = {"backoff_base": 0.2, "backoff_max": 1.0, "max_attempts": 40, "lock_ttl": 3.0}
-
-
-@pytest.fixture
-def served(spec: list[str]) -> Iterator[Served]:
-    world = Served(spec, **SETTINGS)
-    yield world
-    world.close()
-
-
-def finish(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, int]:
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, err[-3000:]
-    totals: dict[str, int] = json.loads(out.strip().splitlines()[-1])
-    return totals
 
 
 @pytest.mark.slow
@@ -63,7 +44,7 @@ def test_six_workers_on_twelve_work_orders_of_one_provider_make_one_report(
     workers[victim].send_signal(signal.SIGKILL)
     workers.pop(victim).wait(timeout=10)
     workers["proc-r"] = served.start_worker("proc-r", lease=3.0)
-    totals = [finish(w) for w in workers.values()]
+    totals = [finish(w, timeout=120) for w in workers.values()]
     assert all(t["drained"] for t in totals)
     assert served.faults_fired() == 1
     assert served.store.count_entries(EntryStatus.DEAD) == 0
@@ -82,7 +63,7 @@ def test_six_workers_on_twelve_work_orders_of_one_provider_make_one_report(
 def test_a_reconcile_that_outlives_its_lock_ttl_doubles_nothing(spec: list[str]) -> None:
     # lock_ttl 1 s while one reconcile takes seconds against a slow Autotask (old code: a
     # second worker took the expired lock and records doubled).
-    world = Served(spec, **{**SETTINGS, "lock_ttl": 1.0})
+    world = Served(spec, **{**WORKER_SETTINGS, "lock_ttl": 1.0})
     try:
         world.prepare(3)
         world.at_fake.latency = 0.1
@@ -90,7 +71,7 @@ def test_a_reconcile_that_outlives_its_lock_ttl_doubles_nothing(spec: list[str])
         start = time.time() + 3.0
         workers = [world.start_worker(f"proc-{n}", lease=2.0, start_at=start)
                    for n in range(3)]
-        totals = [finish(w) for w in workers]
+        totals = [finish(w, timeout=120) for w in workers]
         assert all(t["drained"] for t in totals)
         assert sum(t["retried"] for t in totals) > 0  # workers did meet a held lock
         world.assert_exact()  # nothing doubled, nothing lost
